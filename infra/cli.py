@@ -1,0 +1,100 @@
+"""`gam-infra`: the offline preview of a stack, with no Pulumi CLI and no AWS account.
+
+    gam-infra preview --stack dev [--json FILE]
+
+Exit codes: 0 success, 1 program error, 2 config error, 3 mandatory policy violations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from infra import engine, settings
+from infra.engine_types import Record, RecordedResource
+
+EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
+
+
+def _tree(record: Record, out: IO[str]) -> None:
+    children: dict[str | None, list[RecordedResource]] = {}
+    urns = {r.urn for r in record.resources}
+    for r in record.resources:
+        children.setdefault(r.parent if r.parent in urns else None, []).append(r)
+
+    def show(resource: RecordedResource, depth: int) -> None:
+        marker = "+" if resource.custom else "#"
+        flags = " [protected]" if resource.protect else ""
+        out.write(f"{'  ' * depth}{marker} {resource.type}  {resource.name}{flags}\n")
+        for child in children.get(resource.urn, []):
+            show(child, depth + 1)
+
+    out.write(f"Resources of {record.project}/{record.stack} (# component, + resource):\n")
+    for top in children.get(None, []):
+        show(top, 1)
+
+
+def _counts(record: Record, out: IO[str]) -> None:
+    counts = Counter(r.type for r in record.resources)
+    out.write(f"\nCounts by type ({len(record.resources)} resources):\n")
+    for type_, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"  {count:4d}  {type_}\n")
+
+
+def _outputs(record: Record, out: IO[str]) -> None:
+    out.write("\nOutputs:\n")
+    for key, value in sorted(record.masked_outputs().items()):
+        out.write(f"  {key}: {json.dumps(value)}\n")
+
+
+def _paragraph(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return textwrap.fill(f"error: the program failed: {type(error).__name__}: {text}", width=100)
+
+
+def preview(stack: str, json_path: Path | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    started = time.perf_counter()
+    try:
+        config, _ = engine.stack_config(stack)
+        settings.load(stack, config)
+    except FileNotFoundError as error:
+        err.write(f"error: {error}\n")
+        return EXIT_CONFIG
+    except settings.SettingsError as error:
+        err.write(f"error: {error}\n")
+        return EXIT_CONFIG
+    try:
+        record = engine.run_stack(stack)
+    except Exception as error:  # any failure of the program is reported, not dumped
+        err.write(_paragraph(error) + "\n")
+        return EXIT_PROGRAM
+    _tree(record, out)
+    _counts(record, out)
+    _outputs(record, out)
+    document: dict[str, Any] = record.to_json()
+    if json_path is not None:
+        json_path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        out.write(f"\nRecord written to {json_path}\n")
+    out.write(f"\nPreview of {stack}: {len(record.resources)} resources in {time.perf_counter() - started:.2f} s\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gam-infra", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("preview", help="run the program offline and show what it would deploy")
+    run.add_argument("--stack", required=True, help=f"one of {engine.known_stacks()}")
+    run.add_argument("--json", type=Path, metavar="FILE", help="write the whole record as JSON")
+    args = parser.parse_args(argv)
+    return preview(args.stack, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""The offline engine: runs the real program in-process under Pulumi's mocks.
+
+A `RecordingMonitor` (a subclass of the SDK's `MockMonitor`, passed to
+`pulumi.runtime.set_mocks(monitor=...)`) captures every RegisterResource request
+whole: type, name, URN, parent, custom/remote, inputs in the engine's encoding,
+and the options the engine and policy packs see (protect, retainOnDelete,
+deleteBeforeReplace, ignoreChanges, dependencies, propertyDependencies, provider,
+aliases, additionalSecretOutputs...). `MockResourceArgs` alone lacks these.
+
+Outputs come from the fake provider in `infra.fakes`; remote components (such as
+`eks:index:Cluster`, whose children live in a provider plugin and are invisible
+under mocks) get their outputs, and the children the engine would see, from
+`infra.fake_outputs`. The same engine serves the preview command and the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from infra import fake_outputs, fakes
+from infra.engine_types import (
+    FAKE_ACCOUNT,
+    RESOURCE_SIG,
+    SIG,
+    UNKNOWN,
+    FakeContext,
+    Record,
+    RecordedResource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "gam-platform"
+SECRET_PLACEHOLDER = "offline-secret-placeholder"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A child that a remote component creates; a fake output may return one.
+
+    The engine records it (the real engine sees it too, and so do policy packs)
+    and hands the program a resource reference to it.
+    """
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+
+
+class ProgramError(RuntimeError):
+    """The program failed; the message is one paragraph for a human."""
+
+
+# --- the fake provider as pulumi Mocks ------------------------------------------
+
+
+class FakeProvider(pulumi.runtime.Mocks):
+    def __init__(self, region: str, account: str = FAKE_ACCOUNT) -> None:
+        self.region = region
+        self.account = account
+        self.monitor: RecordingMonitor | None = None
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", dict(args.inputs)
+        extra = fake_outputs.FAKE_OUTPUTS
+        if not args.custom:
+            compute = extra.get(args.typ)
+            if compute is None:
+                return None, {}
+            ctx = FakeContext(self.region, self.account, fakes.auto_name(args.name), args.name)
+            return None, self._materialize(compute(dict(args.inputs), ctx))
+        return fakes.resource_outputs(
+            args.typ, args.name, args.inputs, self.region, self.account, extra
+        )
+
+    def _materialize(self, value: Any) -> Any:
+        """Turn Refs in a remote component's outputs into recorded children and references."""
+        if isinstance(value, Ref):
+            assert self.monitor is not None
+            return self.monitor.register_synthetic(value, self)
+        if isinstance(value, dict):
+            return {k: self._materialize(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._materialize(v) for v in value]
+        return value
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        answer = fakes.INVOKES.get(args.token)
+        if answer is None:
+            raise fakes.UnansweredInvoke(args.token)
+        return answer(args.args, self.region, self.account), []
+
+
+# --- the recording monitor ---------------------------------------------------------
+
+
+def _struct_to_dict(struct: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+
+
+def _aliases(request: Any) -> list[Any]:
+    out: list[Any] = list(request.aliasURNs)
+    for alias in request.aliases:
+        out.append(alias.urn or json_format.MessageToDict(alias.spec))
+    return out
+
+
+def _options(request: Any) -> dict[str, Any]:
+    return {
+        "protect": bool(request.protect),
+        "retainOnDelete": bool(request.retainOnDelete),
+        "deleteBeforeReplace": bool(request.deleteBeforeReplace)
+        if request.deleteBeforeReplaceDefined
+        else None,
+        "ignoreChanges": list(request.ignoreChanges),
+        "replaceOnChanges": list(request.replaceOnChanges),
+        "dependencies": list(request.dependencies),
+        "propertyDependencies": {
+            key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+        },
+        "provider": request.provider or None,
+        "aliases": _aliases(request),
+        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+        "deletedWith": request.deletedWith or None,
+        "customTimeouts": _struct_to_dict(request.customTimeouts)
+        if request.HasField("customTimeouts")
+        else None,
+        "version": request.version or None,
+    }
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps every registration whole, in order."""
+
+    def __init__(self, mocks: FakeProvider) -> None:
+        super().__init__(mocks)
+        mocks.monitor = self
+        self.recorded: list[RecordedResource] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+        self.stack_urn: str | None = None
+        self.current_urn = ""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.current_urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = self.current_urn
+            return super().RegisterResource(request)
+        position = len(self.recorded)  # synthetic children of a remote component go after it
+        response = super().RegisterResource(request)
+        self.recorded.insert(
+            position,
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                remote=bool(request.remote),
+                id=response.id or None,
+                inputs=_struct_to_dict(request.object),
+                outputs=_struct_to_dict(response.object),
+                options=_options(request),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        self.component_outputs[request.urn] = _struct_to_dict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def register_synthetic(self, ref: Ref, mocks: FakeProvider) -> dict[str, Any]:
+        """Record a remote component's child and return the engine's reference to it."""
+        parent_urn = self.current_urn
+        resource_id, state = fakes.resource_outputs(
+            ref.type, ref.name, ref.inputs, mocks.region, mocks.account, fake_outputs.FAKE_OUTPUTS
+        )
+        urn = self.make_urn(parent_urn, ref.type, ref.name)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        self.recorded.append(
+            RecordedResource(
+                urn=urn,
+                type=ref.type,
+                name=ref.name,
+                parent=parent_urn,
+                custom=True,
+                remote=False,
+                id=resource_id,
+                inputs=json.loads(json.dumps(dict(ref.inputs))),
+                outputs=json.loads(json.dumps(state)),
+                options={**_EMPTY_OPTIONS, "synthetic": True},
+            )
+        )
+        return {SIG: RESOURCE_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
+
+
+_EMPTY_OPTIONS: dict[str, Any] = _options(resource_pb2.RegisterResourceRequest())
+
+
+# --- config ----------------------------------------------------------------------
+
+
+def _flatten_secure(value: Any) -> tuple[Any, bool]:
+    """Replace `secure:` values by placeholders; report whether any was found."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], secret = _flatten_secure(v)
+            found = found or secret
+        return out, found
+    if isinstance(value, list):
+        pairs = [_flatten_secure(v) for v in value]
+        return [p[0] for p in pairs], any(p[1] for p in pairs)
+    return value, False
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str]]:
+    """The stack file's config as plain values, and the keys that held secrets."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack file {path.name} (known stacks: {known_stacks(root)})")
+    document = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, Any] = {}
+    secret_keys: set[str] = set()
+    for key, value in (document.get("config") or {}).items():
+        config[key], secret = _flatten_secure(value)
+        if secret:
+            secret_keys.add(key)
+    return config, secret_keys
+
+
+def known_stacks(root: Path = ROOT) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def _runtime_value(value: Any) -> str:
+    # The engine hands every config value to the program as a string; objects as JSON.
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+# --- running -------------------------------------------------------------------------
+
+
+def _resolve_outputs(outputs: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    async def resolve() -> tuple[dict[str, Any], set[str]]:
+        values: dict[str, Any] = {}
+        secrets: set[str] = set()
+        for key, value in outputs.items():
+            output = pulumi.Output.from_input(value)
+            values[key] = await output.future(with_unknowns=True)
+            if await output.is_secret():
+                secrets.add(key)
+        return values, secrets
+
+    values, secrets = _sync_await(resolve())
+    return json.loads(json.dumps(values, default=_json_default)), secrets
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, pulumi.Resource):
+        return getattr(value, "_name", repr(value))
+    if type(value).__name__ == "Unknown":
+        return UNKNOWN
+    return repr(value)
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    stack: str = "dev",
+    project: str = PROJECT,
+    region: str = "us-east-1",
+    config: Mapping[str, Any] | None = None,
+    secret_keys: set[str] | None = None,
+) -> Record:
+    """Run `program` under the recording mocks and return everything it registered.
+
+    `config` holds full keys (`gam:network`, `aws:region`) with plain values; it
+    replaces any config of an earlier run. Exceptions from the program propagate.
+    """
+    started = time.perf_counter()
+    full_config = {"aws:region": region, **(config or {})}
+    pulumi.runtime.set_all_config(
+        {k: _runtime_value(v) for k, v in full_config.items()}, sorted(secret_keys or ())
+    )
+    provider = FakeProvider(str(full_config["aws:region"]))
+    monitor = RecordingMonitor(provider)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi_mocks.set_mocks(provider, project=project, stack=stack, preview=True, monitor=monitor)
+    root = pulumi.runtime.settings.get_root_resource()
+    _sync_await(run_pulumi_func(program))
+    outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}) or {})
+    return Record(
+        stack=stack,
+        project=project,
+        region=provider.region,
+        resources=monitor.recorded,
+        outputs=outputs,
+        secret_outputs=secrets,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def main_program(root: Path = ROOT) -> Callable[[], None]:
+    """The program `Pulumi.yaml`'s `main` names, as a callable."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    main = root / (project.get("main") or ".")
+    entry = main / "__main__.py" if main.is_dir() else main
+
+    def program() -> None:
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        runpy.run_path(str(entry), run_name="__main__")
+
+    return program
+
+
+def run_stack(stack: str, root: Path = ROOT) -> Record:
+    """Run the real program with the real `Pulumi.<stack>.yaml`, secrets as placeholders."""
+    config, secret_keys = stack_config(stack, root)
+    region = str(config.get("aws:region") or os.environ.get("AWS_REGION") or "us-east-1")
+    return run_program(
+        main_program(root),
+        stack=stack,
+        region=region,
+        config=config,
+        secret_keys=secret_keys,
+    )

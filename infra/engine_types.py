@@ -1,0 +1,145 @@
+"""Plain data the offline engine produces: recorded resources and the whole record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+FAKE_ACCOUNT = "123456789012"
+
+# The engine's wire encoding of secrets and resource references inside a Struct.
+SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+MASK = "[secret]"
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    """What a fake-output function knows about the resource it answers for."""
+
+    region: str
+    account: str
+    resource_id: str
+    name: str
+
+
+@dataclass
+class RecordedResource:
+    """One RegisterResource call as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    remote: bool
+    id: str | None
+    inputs: dict[str, Any]  # engine encoding (camelCase names, secret/resource signatures)
+    outputs: dict[str, Any]  # the same encoding; what the fake provider returned
+    options: dict[str, Any]
+
+    @property
+    def protect(self) -> bool:
+        return bool(self.options.get("protect"))
+
+    def plain_inputs(self) -> dict[str, Any]:
+        """Inputs with secrets unwrapped (for assertions in tests)."""
+        return unwrap(self.inputs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "remote": self.remote,
+            "id": self.id,
+            "inputs": mask(self.inputs),
+            "options": self.options,
+        }
+
+
+@dataclass
+class Record:
+    """Everything one offline run registered, in registration order."""
+
+    stack: str
+    project: str
+    region: str
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def by_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> RecordedResource:
+        found = self.by_type(type_)
+        assert len(found) == 1, f"expected exactly one {type_}, found {len(found)}"
+        return found[0]
+
+    def get(self, urn: str) -> RecordedResource:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+    def children_of(self, urn: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def ancestors(self, resource: RecordedResource) -> Iterator[RecordedResource]:
+        by_urn = {r.urn: r for r in self.resources}
+        current = resource
+        while current.parent in by_urn:
+            current = by_urn[current.parent]
+            yield current
+
+    def masked_outputs(self) -> dict[str, Any]:
+        return {k: MASK if k in self.secret_outputs else mask(v) for k, v in self.outputs.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "region": self.region,
+            "seconds": round(self.seconds, 3),
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.masked_outputs(),
+        }
+
+
+def _is_sig(value: Any, sig: str) -> bool:
+    return isinstance(value, dict) and value.get(SIG) == sig
+
+
+def unwrap(value: Any) -> Any:
+    """Engine encoding -> plain values: secrets unwrapped, references to their URN."""
+    if _is_sig(value, SECRET_SIG):
+        return unwrap(value.get("value"))
+    if _is_sig(value, RESOURCE_SIG):
+        return value.get("id") or value.get("urn")
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def mask(value: Any) -> Any:
+    """Engine encoding -> display values: secrets masked, unknowns marked."""
+    if _is_sig(value, SECRET_SIG):
+        return MASK
+    if _is_sig(value, RESOURCE_SIG):
+        return value.get("urn")
+    if value == UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value

@@ -1,0 +1,261 @@
+"""Typed stack settings: the stack's config merged over its tier's profile, validated.
+
+`load(stack, config)` takes the stack's config as full keys (`gam:network`,
+`aws:region`) with plain values, merges the `gam:` part over the profile of the
+stack's tier (`stacks.profiles`), validates the result and returns `Settings`.
+Every problem is collected and raised as one `SettingsError`, each naming its
+config key (`gam:network.vpcCidr`) and what to change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from infra import naming
+from stacks.profiles import PROFILES, Tier, deep_merge
+
+NAMESPACE = "gam"
+REGION_KEY = "aws:region"
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_TGW = re.compile(r"^tgw-[0-9a-f]{8,17}$")
+_NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class _Model(BaseModel):
+    """Strict shape shared by every settings section: camelCase keys, no unknown keys."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+def _private_cidr(value: str) -> ipaddress.IPv4Network:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a valid IPv4 CIDR ({exc}); write it like 10.20.0.0/16") from exc
+    if not network.is_private:
+        raise ValueError(f"{value} is not a private (RFC 1918) range; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+    return network
+
+
+class FirewallSettings(_Model):
+    """AWS Network Firewall on the egress path."""
+
+    enabled: bool = False
+    """Default: off (the prod profile turns it on)."""
+    allowed_domains: tuple[str, ...] = ()
+    """Egress domain allow-list (`.example.com` matches subdomains). Required when enabled."""
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [d for d in domains if not _DOMAIN.match(d)]
+        if bad:
+            raise ValueError(f"not domain names: {bad}; write them like `.amazonaws.com` or `pypi.org`")
+        return domains
+
+    @model_validator(mode="after")
+    def _domains_when_enabled(self) -> FirewallSettings:
+        if self.enabled and not self.allowed_domains:
+            raise ValueError("the firewall is enabled but allowedDomains is empty: list the domains egress may reach")
+        return self
+
+
+class NetworkSettings(_Model):
+    vpc_cidr: str
+    """The VPC's private IPv4 range, /16 to /20. No default: each stack picks its own."""
+    az_count: int = Field(default=2, ge=2, le=3)
+    """Availability zones, 2 or 3 (3 in prod). Default from the profile."""
+    nat_gateways: Literal["single", "per-az"] = "single"
+    """One NAT gateway (cheap, dev) or one per AZ (HA). Default from the profile."""
+    flow_log_retention_days: int = 30
+    """Retention of VPC flow logs, a CloudWatch-allowed value. Default from the profile."""
+    transit_gateway_id: str | None = None
+    """Attach the VPC to this transit gateway (tgw-...). Default: no attachment."""
+    transit_gateway_routes: tuple[str, ...] = ()
+    """CIDRs routed from private subnets to the transit gateway. Requires transitGatewayId."""
+    firewall: FirewallSettings = FirewallSettings()
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_cidr(cls, value: str) -> str:
+        network = _private_cidr(value)
+        if not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"{value} is a /{network.prefixlen}; the subnet plan needs a /16 to /20")
+        return value
+
+    @field_validator("transit_gateway_routes")
+    @classmethod
+    def _routes(cls, routes: tuple[str, ...]) -> tuple[str, ...]:
+        networks = [_private_cidr(r) for r in routes]
+        for i, a in enumerate(networks):
+            for b in networks[i + 1 :]:
+                if a.overlaps(b):
+                    raise ValueError(f"{a} and {b} overlap; list each range once")
+        return routes
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}")
+        return value
+
+    @field_validator("transit_gateway_id")
+    @classmethod
+    def _tgw(cls, value: str | None) -> str | None:
+        if value is not None and not _TGW.match(value):
+            raise ValueError(f"{value!r} is not a transit gateway id; it looks like tgw-0123456789abcdef0")
+        return value
+
+    @model_validator(mode="after")
+    def _routes_need_tgw(self) -> NetworkSettings:
+        vpc = ipaddress.IPv4Network(self.vpc_cidr)
+        overlapping = [r for r in self.transit_gateway_routes if ipaddress.IPv4Network(r).overlaps(vpc)]
+        if overlapping:
+            raise ValueError(f"transitGatewayRoutes {overlapping} overlap vpcCidr {vpc}; routes must lead outside the VPC")
+        if self.transit_gateway_routes and not self.transit_gateway_id:
+            raise ValueError("transitGatewayRoutes are set but transitGatewayId is not; set both or neither")
+        return self
+
+
+class Settings(_Model):
+    """Everything the stack composition needs, validated."""
+
+    stack: str
+    project: str = naming.PROJECT
+    region: str
+    tier: Tier
+    """dev, staging or prod. Default: the stack's name when it is one of those."""
+    owner: str = Field(min_length=2)
+    """The owning team, for the Owner tag. Required."""
+    cost_center: str = Field(min_length=2)
+    """The cost center, for the CostCenter tag. Required."""
+    protect_stateful_resources: bool = False
+    """Set `protect` on databases, data buckets, keys... Default from the profile; always on in prod."""
+    extra_tags: dict[str, str] = {}
+    """Tags added to the standard ones (which they may not override)."""
+    network: NetworkSettings
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region name such as us-east-1")
+        return value
+
+    @field_validator("stack")
+    @classmethod
+    def _stack(cls, value: str) -> str:
+        if not _NAME_PART.match(value):
+            raise ValueError(f"stack name {value!r} must be lower-case letters, digits and hyphens")
+        return value
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return naming.standard_tags(
+            environment=self.stack, owner=self.owner, cost_center=self.cost_center, extra=self.extra_tags
+        )
+
+    def name(self, *parts: str) -> str:
+        return naming.name(self.stack, *parts)
+
+
+class SettingsError(ValueError):
+    """All problems with a stack's config, each as (config key, what to change)."""
+
+    def __init__(self, stack: str, problems: list[tuple[str, str]]) -> None:
+        self.stack = stack
+        self.problems = problems
+        lines = "\n".join(f"  {key}: {message}" for key, message in problems)
+        super().__init__(f"Pulumi.{stack}.yaml has {len(problems)} problem(s):\n{lines}")
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    if loc and loc[0] == "region":
+        return REGION_KEY
+    return f"{NAMESPACE}:" + ".".join(str(part) for part in loc)
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if p not in ("function-after", "tagged-union"))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (a typo?); remove it or fix its spelling"
+        elif item["type"] == "missing":
+            message = "required; set it in the stack file"
+        problems.append((_key(loc), message))
+    return problems
+
+
+def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Cross-field rules of a tier, checked on the raw values so they report alongside
+    every other problem (not only once the rest is valid)."""
+    if tier != "prod":
+        return []
+    network = values.get("network") if isinstance(values.get("network"), Mapping) else {}
+    problems = []
+    if network.get("azCount") != 3:
+        problems.append(("network.azCount", f"prod needs 3 availability zones, not {network.get('azCount')}"))
+    if network.get("natGateways") != "per-az":
+        problems.append(("network.natGateways", "prod cannot turn off multi-AZ egress: set it to per-az"))
+    if values.get("protectStatefulResources") is not True:
+        problems.append(("protectStatefulResources", "prod must protect stateful resources: set it to true"))
+    return [(f"{NAMESPACE}:{key}", message) for key, message in problems]
+
+
+def _decode(value: Any) -> Any:
+    """Config values reach the program as strings; objects and lists as JSON."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def load(stack: str, config: Mapping[str, Any]) -> Settings:
+    """Validate one stack's config (full keys, e.g. `gam:network`) over its tier's profile."""
+    values = {
+        key.split(":", 1)[1]: _decode(value)
+        for key, value in config.items()
+        if key.startswith(f"{NAMESPACE}:")
+    }
+    tier = values.get("tier", stack if stack in PROFILES else None)
+    if tier not in PROFILES:
+        raise SettingsError(
+            stack, [(f"{NAMESPACE}:tier", f"set it to one of {sorted(PROFILES)} (the stack name is not a tier)")]
+        )
+    merged = deep_merge(PROFILES[tier], values)
+    merged.update(stack=stack, tier=tier, region=config.get(REGION_KEY))
+    problems = _tier_rules(tier, merged)
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        problems = _problems(exc) + problems
+    if problems:
+        raise SettingsError(stack, problems)
+    return settings
+
+
+def from_pulumi_config() -> Settings:
+    """Inside a Pulumi program: the running stack's settings."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return load(pulumi.get_stack(), config)
