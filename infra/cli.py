@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from infra import engine, settings
+from infra import engine, policy, settings
 from infra.engine_types import Record, RecordedResource
 
 EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
@@ -54,46 +54,95 @@ def _outputs(record: Record, out: IO[str]) -> None:
         out.write(f"  {key}: {json.dumps(value)}\n")
 
 
+def _policy(report: policy.PolicyReport, out: IO[str]) -> None:
+    out.write(
+        f"\nPolicies: {report.pack}@{report.version}, {report.policies_evaluated} policies evaluated in {report.seconds:.2f} s\n"
+    )
+    for level in ("mandatory", "advisory"):
+        found = [v for v in report.violations if v.level == level]
+        out.write(f"  {level} violations: {len(found)}\n")
+        for name in sorted({v.policy for v in found}):
+            out.write(f"    {name}:\n")
+            for v in (v for v in found if v.policy == name):
+                detail = v.message.splitlines()[-1]
+                out.write(f"      {v.urn}\n        {detail}\n")
+    out.write(f"  exemptions: {len(report.exemptions)}\n")
+    for e in report.exemptions:
+        out.write(f"    {e.policy}: {e.urn}\n      reason: {e.reason}\n")
+
+
 def _paragraph(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return textwrap.fill(f"error: the program failed: {type(error).__name__}: {text}", width=100)
 
 
-def preview(stack: str, json_path: Path | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def preview(
+    stack: str,
+    json_path: Path | None = None,
+    *,
+    root: Path = engine.ROOT,
+    pack_dir: Path | None = policy.PACK_DIR,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
+    """The whole preview; returns the exit code. `pack_dir=None` skips policies."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     started = time.perf_counter()
     try:
-        config, _ = engine.stack_config(stack)
+        config, _ = engine.stack_config(stack, root)
         settings.load(stack, config)
-    except FileNotFoundError as error:
-        err.write(f"error: {error}\n")
-        return EXIT_CONFIG
-    except settings.SettingsError as error:
+    except (FileNotFoundError, settings.SettingsError) as error:
         err.write(f"error: {error}\n")
         return EXIT_CONFIG
     try:
-        record = engine.run_stack(stack)
+        record = engine.run_stack(stack, root)
     except Exception as error:  # any failure of the program is reported, not dumped
         err.write(_paragraph(error) + "\n")
         return EXIT_PROGRAM
     _tree(record, out)
     _counts(record, out)
     _outputs(record, out)
+    for severity, message in record.diagnostics:
+        err.write(f"{severity}: {message}\n")
     document: dict[str, Any] = record.to_json()
+    code = EXIT_OK
+    if pack_dir is not None:
+        try:
+            report = policy.evaluate(record, pack_dir)
+        except policy.PolicyConfigError as error:
+            err.write(f"error: {error}\n")
+            return EXIT_CONFIG
+        _policy(report, out)
+        document["policy"] = report.to_json()
+        code = EXIT_POLICY if report.mandatory() else EXIT_OK
     if json_path is not None:
         json_path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
         out.write(f"\nRecord written to {json_path}\n")
-    out.write(f"\nPreview of {stack}: {len(record.resources)} resources in {time.perf_counter() - started:.2f} s\n")
-    return EXIT_OK
+    out.write(
+        f"\nPreview of {stack}: {len(record.resources)} resources in {time.perf_counter() - started:.2f} s\n"
+    )
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gam-infra", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("preview", help="run the program offline and show what it would deploy")
+    run = commands.add_parser(
+        "preview", help="run the program offline and show what it would deploy"
+    )
     run.add_argument("--stack", required=True, help=f"one of {engine.known_stacks()}")
     run.add_argument("--json", type=Path, metavar="FILE", help="write the whole record as JSON")
+    run.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=policy.PACK_DIR,
+        metavar="DIR",
+        help="the CrossGuard pack to enforce (default: policies/)",
+    )
+    run.add_argument("--no-policy", action="store_true", help="skip policy enforcement")
     args = parser.parse_args(argv)
-    return preview(args.stack, args.json)
+    return preview(args.stack, args.json, pack_dir=None if args.no_policy else args.policy_pack)
 
 
 if __name__ == "__main__":

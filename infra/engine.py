@@ -15,11 +15,14 @@ under mocks) get their outputs, and the children the engine would see, from
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import runpy
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +159,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_urn: str | None = None
         self.current_urn = ""
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         self.current_urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = self.current_urn
@@ -176,11 +179,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=_struct_to_dict(request.object),
                 outputs=_struct_to_dict(response.object),
                 options=_options(request),
-            )
+            ),
         )
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         self.component_outputs[request.urn] = _struct_to_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
 
@@ -284,6 +287,33 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+def _cancel_leftovers() -> None:
+    """A failed program can leave tasks (applies, invokes) on the SDK's event loop; they
+    must not run during the next program."""
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+def _is_ours(filename: str) -> bool:
+    path = Path(filename).resolve()
+    return path.is_relative_to(ROOT) and ".venv" not in path.parts
+
+
+class _Diagnostics(logging.Handler):
+    """Collects what the program logs to the engine (pulumi.log, SDK deprecation notes)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append((record.levelname.lower(), record.getMessage()))
+
+
 def run_program(
     program: Callable[[], Any],
     *,
@@ -305,11 +335,33 @@ def run_program(
     )
     provider = FakeProvider(str(full_config["aws:region"]))
     monitor = RecordingMonitor(provider)
+    diagnostics = _Diagnostics()
+    logger = logging.getLogger(f"gam.engine.{stack}")
+    logger.propagate = False
+    logger.handlers = [diagnostics]
+    logger.setLevel(logging.DEBUG)
+    # A fresh run: no root stack, no RPCs or failures left over from an earlier one.
     pulumi.runtime.settings.ROOT.set(None)
-    pulumi_mocks.set_mocks(provider, project=project, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
+    pulumi.runtime.settings.SETTINGS.outputs.clear()
+    pulumi_mocks.set_mocks(
+        provider, project=project, stack=stack, preview=True, monitor=monitor, logger=logger
+    )
     root = pulumi.runtime.settings.get_root_resource()
-    _sync_await(run_pulumi_func(program))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _sync_await(run_pulumi_func(program))
+        finally:
+            _cancel_leftovers()
     outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}) or {})
+    # Python warnings count when raised in our code; the SDKs' own import-time notes do
+    # not, and their notes about how we use them also reach the engine log above.
+    diagnostics.messages.extend(
+        ("warning", f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})")
+        for w in caught
+        if _is_ours(w.filename)
+    )
     return Record(
         stack=stack,
         project=project,
@@ -317,6 +369,7 @@ def run_program(
         resources=monitor.recorded,
         outputs=outputs,
         secret_outputs=secrets,
+        diagnostics=[m for m in diagnostics.messages if m[0] != "debug"],
         seconds=time.perf_counter() - started,
     )
 

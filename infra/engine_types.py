@@ -73,6 +73,7 @@ class Record:
     resources: list[RecordedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)  # (severity, message)
     seconds: float = 0.0
 
     def by_type(self, type_: str) -> list[RecordedResource]:
@@ -110,6 +111,7 @@ class Record:
             "seconds": round(self.seconds, 3),
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.masked_outputs(),
+            "diagnostics": [{"severity": s, "message": m} for s, m in self.diagnostics],
         }
 
 

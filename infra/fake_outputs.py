@@ -26,7 +26,9 @@ def _eks_cluster(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
 
     name = str(inputs.get("name") or ctx.resource_id)
     issuer = f"oidc.eks.{ctx.region}.amazonaws.com/id/{digest(name, length=32).upper()}"
-    endpoint = f"https://{digest(name, 'endpoint', length=32).upper()}.gr7.{ctx.region}.eks.amazonaws.com"
+    endpoint = (
+        f"https://{digest(name, 'endpoint', length=32).upper()}.gr7.{ctx.region}.eks.amazonaws.com"
+    )
     cluster = Ref(
         "aws:eks/cluster:Cluster",
         f"{ctx.name}-eksCluster",
@@ -60,7 +62,14 @@ def _eks_cluster(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
         "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint}}],
         "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
         "current-context": "aws",
-        "users": [{"name": "aws", "user": {"exec": {"command": "aws", "args": ["eks", "get-token", "--cluster-name", name]}}}],
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {"command": "aws", "args": ["eks", "get-token", "--cluster-name", name]}
+                },
+            }
+        ],
     }
     return {
         "eksCluster": cluster,
@@ -74,6 +83,29 @@ def _eks_cluster(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
     }
 
 
+def _network_firewall(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    """`aws:networkfirewall/firewall:Firewall`: one endpoint per subnet mapping.
+
+    AWS reports `firewallStatuses[0].syncStates`, one per AZ, each with the attachment
+    (subnet and endpoint) in that AZ. A fake cannot tell a subnet's AZ from its id, so
+    `availabilityZone` is left out: programs select an endpoint by its subnet id.
+    """
+    subnets = [m.get("subnetId") for m in inputs.get("subnetMappings") or []]
+    states = [
+        {
+            "attachments": [
+                {"subnetId": subnet, "endpointId": f"vpce-{digest(ctx.resource_id, str(subnet))}"}
+            ],
+        }
+        for subnet in subnets
+    ]
+    return {
+        "firewallStatuses": [{"syncStates": states}],
+        "updateToken": digest(ctx.resource_id, "update-token", length=36),
+    }
+
+
 FAKE_OUTPUTS: dict[str, FakeOutputs] = {
     "eks:index:Cluster": _eks_cluster,
+    "aws:networkfirewall/firewall:Firewall": _network_firewall,
 }

@@ -15,20 +15,26 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from components import cidr
+from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
 from infra import naming
 from stacks.profiles import PROFILES, Tier, deep_merge
 
 NAMESPACE = "gam"
 REGION_KEY = "aws:region"
 
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-_DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_TGW = re.compile(r"^tgw-[0-9a-f]{8,17}$")
 _NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -44,9 +50,13 @@ def _private_cidr(value: str) -> ipaddress.IPv4Network:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a valid IPv4 CIDR ({exc}); write it like 10.20.0.0/16") from exc
+        raise ValueError(
+            f"{value!r} is not a valid IPv4 CIDR ({exc}); write it like 10.20.0.0/16"
+        ) from exc
     if not network.is_private:
-        raise ValueError(f"{value} is not a private (RFC 1918) range; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        raise ValueError(
+            f"{value} is not a private (RFC 1918) range; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        )
     return network
 
 
@@ -61,15 +71,19 @@ class FirewallSettings(_Model):
     @field_validator("allowed_domains")
     @classmethod
     def _domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [d for d in domains if not _DOMAIN.match(d)]
+        bad = [d for d in domains if not DOMAIN.match(d)]
         if bad:
-            raise ValueError(f"not domain names: {bad}; write them like `.amazonaws.com` or `pypi.org`")
+            raise ValueError(
+                f"not domain names: {bad}; write them like `.amazonaws.com` or `pypi.org`"
+            )
         return domains
 
     @model_validator(mode="after")
     def _domains_when_enabled(self) -> FirewallSettings:
         if self.enabled and not self.allowed_domains:
-            raise ValueError("the firewall is enabled but allowedDomains is empty: list the domains egress may reach")
+            raise ValueError(
+                "the firewall is enabled but allowedDomains is empty: list the domains egress may reach"
+            )
         return self
 
 
@@ -93,42 +107,41 @@ class NetworkSettings(_Model):
     def _vpc_cidr(cls, value: str) -> str:
         network = _private_cidr(value)
         if not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"{value} is a /{network.prefixlen}; the subnet plan needs a /16 to /20")
+            raise ValueError(
+                f"{value} is a /{network.prefixlen}; the subnet plan needs a /16 to /20"
+            )
         return value
 
     @field_validator("transit_gateway_routes")
     @classmethod
-    def _routes(cls, routes: tuple[str, ...]) -> tuple[str, ...]:
-        networks = [_private_cidr(r) for r in routes]
-        for i, a in enumerate(networks):
-            for b in networks[i + 1 :]:
-                if a.overlaps(b):
-                    raise ValueError(f"{a} and {b} overlap; list each range once")
+    def _transit_gateway_routes(
+        cls, routes: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        # vpcCidr and transitGatewayId are declared (so validated) before this field.
+        found = cidr.route_problems(info.data.get("vpc_cidr") or "", routes)
+        if routes and not info.data.get("transit_gateway_id"):
+            found.append("they need transitGatewayId; set both or neither")
+        if found:
+            raise ValueError("; ".join(found))
         return routes
 
     @field_validator("flow_log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}")
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
         return value
 
     @field_validator("transit_gateway_id")
     @classmethod
     def _tgw(cls, value: str | None) -> str | None:
-        if value is not None and not _TGW.match(value):
-            raise ValueError(f"{value!r} is not a transit gateway id; it looks like tgw-0123456789abcdef0")
+        if value is not None and not TGW_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a transit gateway id; it looks like tgw-0123456789abcdef0"
+            )
         return value
-
-    @model_validator(mode="after")
-    def _routes_need_tgw(self) -> NetworkSettings:
-        vpc = ipaddress.IPv4Network(self.vpc_cidr)
-        overlapping = [r for r in self.transit_gateway_routes if ipaddress.IPv4Network(r).overlaps(vpc)]
-        if overlapping:
-            raise ValueError(f"transitGatewayRoutes {overlapping} overlap vpcCidr {vpc}; routes must lead outside the VPC")
-        if self.transit_gateway_routes and not self.transit_gateway_id:
-            raise ValueError("transitGatewayRoutes are set but transitGatewayId is not; set both or neither")
-        return self
 
 
 class Settings(_Model):
@@ -166,7 +179,10 @@ class Settings(_Model):
     @property
     def tags(self) -> dict[str, str]:
         return naming.standard_tags(
-            environment=self.stack, owner=self.owner, cost_center=self.cost_center, extra=self.extra_tags
+            environment=self.stack,
+            owner=self.owner,
+            cost_center=self.cost_center,
+            extra=self.extra_tags,
         )
 
     def name(self, *parts: str) -> str:
@@ -207,14 +223,21 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     every other problem (not only once the rest is valid)."""
     if tier != "prod":
         return []
-    network = values.get("network") if isinstance(values.get("network"), Mapping) else {}
+    raw = values.get("network")
+    network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     problems = []
     if network.get("azCount") != 3:
-        problems.append(("network.azCount", f"prod needs 3 availability zones, not {network.get('azCount')}"))
+        problems.append(
+            ("network.azCount", f"prod needs 3 availability zones, not {network.get('azCount')}")
+        )
     if network.get("natGateways") != "per-az":
-        problems.append(("network.natGateways", "prod cannot turn off multi-AZ egress: set it to per-az"))
+        problems.append(
+            ("network.natGateways", "prod cannot turn off multi-AZ egress: set it to per-az")
+        )
     if values.get("protectStatefulResources") is not True:
-        problems.append(("protectStatefulResources", "prod must protect stateful resources: set it to true"))
+        problems.append(
+            ("protectStatefulResources", "prod must protect stateful resources: set it to true")
+        )
     return [(f"{NAMESPACE}:{key}", message) for key, message in problems]
 
 
@@ -238,7 +261,13 @@ def load(stack: str, config: Mapping[str, Any]) -> Settings:
     tier = values.get("tier", stack if stack in PROFILES else None)
     if tier not in PROFILES:
         raise SettingsError(
-            stack, [(f"{NAMESPACE}:tier", f"set it to one of {sorted(PROFILES)} (the stack name is not a tier)")]
+            stack,
+            [
+                (
+                    f"{NAMESPACE}:tier",
+                    f"set it to one of {sorted(PROFILES)} (the stack name is not a tier)",
+                )
+            ],
         )
     merged = deep_merge(PROFILES[tier], values)
     merged.update(stack=stack, tier=tier, region=config.get(REGION_KEY))

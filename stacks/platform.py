@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from components.networking import Networking, NetworkingArgs
 from infra.settings import Settings
 
 
-def build(settings: Settings) -> dict[str, pulumi.Output]:
+def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     """Create the stack's components; return the stack outputs."""
     net = settings.network
     network = Networking(
@@ -19,6 +21,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output]:
             nat_gateways=net.nat_gateways,
             flow_log_retention_days=net.flow_log_retention_days,
             transit_gateway_id=net.transit_gateway_id,
+            transit_gateway_routes=net.transit_gateway_routes,
             network_firewall=net.firewall.enabled,
             egress_allowed_domains=net.firewall.allowed_domains,
             protect=settings.protect_stateful_resources,

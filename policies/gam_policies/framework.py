@@ -12,7 +12,7 @@ Checks fail closed: a security property that is unset is a violation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -134,7 +134,9 @@ class Rule:
         ctx = ctx or Context(config=self.defaults())
         return list(self.check(resource, ctx))
 
-    def run_stack(self, resources: Sequence[Resource], ctx: Context | None = None) -> list[tuple[str, str]]:
+    def run_stack(
+        self, resources: Sequence[Resource], ctx: Context | None = None
+    ) -> list[tuple[str, str]]:
         assert self.stack_check is not None, f"{self.name} is a resource rule"
         ctx = ctx or Context(config=self.defaults())
         return list(self.stack_check(resources, ctx))
@@ -143,13 +145,18 @@ class Rule:
 # --- helpers shared by the checks ------------------------------------------------
 
 
+def is_sequence(value: Any) -> bool:
+    """Lists as checks see them: plain lists in tests, read-only proxies from the engine."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
 def dig(value: Any, path: str, default: Any = None) -> Any:
     """`dig(props, "a.b.0.c")`: walk dicts and lists; `default` where a step is missing."""
     current = value
     for step in path.split("."):
         if isinstance(current, Mapping) and step in current:
             current = current[step]
-        elif isinstance(current, list | tuple) and step.isdigit() and int(step) < len(current):
+        elif is_sequence(current) and step.isdigit() and int(step) < len(current):
             current = current[int(step)]
         else:
             return default
@@ -168,7 +175,8 @@ def require(resource: Resource, path: str, expected: Any, what: str) -> Iterator
 
 def require_set(resource: Resource, path: str, what: str) -> Iterator[str]:
     """Yield a violation unless `path` holds a non-empty value."""
-    if resource.get(path) in (None, "", [], {}):
+    value = resource.get(path)
+    if value is None or (isinstance(value, Sized) and not value):
         yield f"{what}: `{path}` is not set."
 
 
@@ -191,12 +199,14 @@ def references(resource: Resource, prop: str, target: Resource) -> bool:
     """True if `resource`'s property `prop` points at `target`.
 
     The engine sends property dependencies (URNs) even while ids are unknown in a
-    preview, so they are the primary link; a literal id, name or ARN match is the
-    fallback for values that were passed as plain strings.
+    preview, so where they were recorded for `prop` they decide alone (the value is
+    not read: an unknown value would stop the whole stack rule). Otherwise a literal
+    id, name or ARN match decides, for values that were passed as plain strings.
     """
-    if target.urn and target.urn in resource.property_dependencies.get(prop, ()):
-        return True
+    recorded = resource.property_dependencies.get(prop, ())
+    if recorded:
+        return target.urn in recorded
     value = resource.get(prop)
-    values = value if isinstance(value, list) else [value]
+    values = list(value) if is_sequence(value) else [value]
     handles = {target.get("id"), target.get("arn"), target.get("bucket"), target.name} - {None}
     return any(v in handles for v in values if isinstance(v, str))

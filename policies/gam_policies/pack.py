@@ -60,7 +60,9 @@ def _resource(res: ResourceValidationArgs | PolicyResource) -> Resource:
         protect=bool(opts.protect) if opts is not None else False,
         parent=parent.urn if isinstance(parent, PolicyResource) else opts.parent if opts else None,
         dependencies=tuple(d.urn for d in dependencies),
-        property_dependencies={k: tuple(d.urn for d in v) for k, v in property_dependencies.items()},
+        property_dependencies={
+            k: tuple(d.urn for d in v) for k, v in property_dependencies.items()
+        },
     )
 
 
@@ -95,7 +97,7 @@ def _stack_validator(rule: Rule):
             else:
                 report_violation(message, urn)
         if exempted:
-            args.not_applicable("; ".join(exempted))
+            args.not_applicable("\n".join(exempted))
 
     return validate
 

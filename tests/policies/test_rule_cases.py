@@ -6,10 +6,10 @@ import importlib
 import pkgutil
 
 import pytest
-
-import tests.policies as cases_package
 from gam_policies.framework import Context, Rule
 from gam_policies.rules import all_rules
+
+import tests.policies as cases_package
 from tests.policies.casekit import Break, Case
 
 RULES = {rule.name: rule for rule in all_rules()}

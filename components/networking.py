@@ -1,0 +1,701 @@
+"""Networking: the VPC, its subnet tiers, routing, egress, endpoints, flow logs, firewall.
+
+The address plan is `components.cidr`. Trade-offs, written where they are made:
+
+- Every subnet has its own route table, in every tier. Route tables cost nothing,
+  and per-AZ routes (a NAT per AZ, a firewall endpoint per AZ) then need no
+  special case: routes are one loop over tiers and AZs.
+- The internet gateway always exists: public subnets always exist (load
+  balancers), it costs nothing, and a conditional would complicate the routing.
+- The data tier has no route off the VPC at all (only the S3 gateway endpoint) and
+  a network ACL that lets it talk to the private and data subnets only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components import cidr
+from components.base import GamComponent, validate
+from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
+from infra.naming import REQUIRED_TAGS
+
+TYPE_TOKEN = "gam:network:Networking"
+
+NatGateways = Literal["none", "single", "per-az"]
+NAT_MODES = ("none", "single", "per-az")
+DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "secretsmanager", "kms")
+# A rule group's capacity is fixed at creation, so it is sized for growth; an allow-list
+# of N domains inspected on HTTP_HOST and TLS_SNI uses 2 * N + 2 of it.
+FIREWALL_RULE_CAPACITY = 1000
+MAX_ALLOWED_DOMAINS = (FIREWALL_RULE_CAPACITY - 2) // 2
+INTERNET = "0.0.0.0/0"
+
+_TIER_TAGS: dict[str, dict[str, str]] = {
+    "public": {"kubernetes.io/role/elb": "1"},
+    "private": {"kubernetes.io/role/internal-elb": "1"},
+    "data": {},
+    "firewall": {},
+}
+_SERVICE = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkingArgs:
+    vpc_cidr: str
+    """Required. The VPC's block: RFC 1918, a /16 to a /20 (layout: `components.cidr`)."""
+
+    tags: Mapping[str, str]
+    """Required. The standard tags (`infra.naming.standard_tags`), on every taggable child."""
+
+    az_count: int = 3
+    """How many AZs to use, 2 or 3 (default 3): the region's first available ones."""
+
+    nat_gateways: NatGateways = "per-az"
+    """Private-tier egress (default "per-az"): "none" (no internet egress), "single" (one
+    NAT in the first public subnet: cheaper, but egress depends on that AZ) or "per-az"."""
+
+    flow_log_retention_days: int = 365
+    """Retention of every log group here (flow logs; firewall logs when on). Default 365."""
+
+    flow_log_kms_key_arn: str | None = None
+    """Bring-your-own KMS key ARN for every log group here. Default None: a key is created
+    (rotation on, 30-day deletion window) that CloudWatch Logs may use for these log
+    groups only. A key you bring must let `logs.<region>.amazonaws.com` use it for the
+    log groups named `/gam/<component name>/*`."""
+
+    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    """Interface endpoints (service suffixes) in the private subnets, with private DNS.
+    Default: ECR (api, dkr), STS, Logs, SSM, Secrets Manager, KMS. S3 is always a gateway
+    endpoint on the private and data route tables and may not be listed here."""
+
+    transit_gateway_id: str | None = None
+    """Attach the private subnets to this transit gateway. Default None: no attachment."""
+
+    transit_gateway_routes: tuple[str, ...] = ()
+    """CIDRs the private route tables send to the transit gateway (requires
+    transit_gateway_id; outside the VPC, not overlapping). Default: none."""
+
+    network_firewall: bool = False
+    """Route private-tier egress through AWS Network Firewall before the NAT (requires
+    nat_gateways other than "none" and egress_allowed_domains). Default False."""
+
+    egress_allowed_domains: tuple[str, ...] = ()
+    """The only domains private workloads may reach over HTTP/TLS (requires
+    network_firewall). "example.com" is one host, ".example.com" its subdomains."""
+
+    protect: bool = False
+    """Protect the stateful children (the created KMS key) from deletion and turn on the
+    firewall's delete protection. Default False (set it in prod)."""
+
+
+def problems(args: NetworkingArgs) -> list[str]:
+    """Every problem with `args`, each saying what to change."""
+    found = cidr.problems(args.vpc_cidr, args.az_count)
+    if args.nat_gateways not in NAT_MODES:
+        found.append(f"nat_gateways must be one of {NAT_MODES}, not {args.nat_gateways!r}")
+    missing = [t for t in REQUIRED_TAGS if not args.tags.get(t)]
+    if missing:
+        found.append(f"tags lack {missing}; build them with infra.naming.standard_tags")
+    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        found.append(
+            f"flow_log_retention_days {args.flow_log_retention_days!r} is not a CloudWatch "
+            f"Logs retention; use one of {LOG_RETENTION_DAYS}"
+        )
+    key = args.flow_log_kms_key_arn
+    if key is not None and not _KMS_KEY_ARN.match(key):
+        found.append(
+            f"flow_log_kms_key_arn {key!r} is not a KMS key ARN "
+            "(arn:aws:kms:<region>:<account>:key/<id>); leave it unset to create a key"
+        )
+    found += _endpoint_problems(args.interface_endpoints)
+    tgw = args.transit_gateway_id
+    if tgw is not None and not TGW_ID.match(tgw):
+        found.append(f"transit_gateway_id {tgw!r} is not a transit gateway id (tgw-0123abcd...)")
+    if args.transit_gateway_routes and tgw is None:
+        found.append("transit_gateway_routes need transit_gateway_id; set both or neither")
+    found += [
+        f"transit_gateway_routes: {p}"
+        for p in cidr.route_problems(args.vpc_cidr, args.transit_gateway_routes)
+    ]
+    return found + _firewall_problems(args)
+
+
+def _endpoint_problems(services: tuple[str, ...]) -> list[str]:
+    found = []
+    bad = [s for s in services if not _SERVICE.match(s)]
+    if bad:
+        found.append(f"interface_endpoints {bad} are not service names such as 'ecr.api'")
+    repeated = sorted({s for s in services if services.count(s) > 1})
+    if repeated:
+        found.append(f"interface_endpoints lists {repeated} more than once; list each once")
+    if "s3" in services:
+        found.append("interface_endpoints may not hold 's3': S3 always has a gateway endpoint")
+    return found
+
+
+def _firewall_problems(args: NetworkingArgs) -> list[str]:
+    found = []
+    domains = args.egress_allowed_domains
+    if args.network_firewall:
+        if not domains:
+            found.append(
+                "network_firewall=True needs egress_allowed_domains: the firewall drops all "
+                "other egress; list the domains workloads may reach (e.g. '.amazonaws.com')"
+            )
+        if args.nat_gateways == "none":
+            found.append(
+                "network_firewall=True inspects egress on its way to the NAT; set "
+                "nat_gateways to 'single' or 'per-az', or leave the firewall off"
+            )
+    elif domains:
+        found.append(
+            "egress_allowed_domains only take effect with network_firewall=True; "
+            "turn the firewall on or remove the domains"
+        )
+    bad = [d for d in domains if not DOMAIN.match(d)]
+    if bad:
+        found.append(
+            f"egress_allowed_domains {bad} are not lower-case domain names; use "
+            "'example.com' for one host or '.example.com' for its subdomains"
+        )
+    if len(domains) > MAX_ALLOWED_DOMAINS:
+        found.append(
+            f"egress_allowed_domains holds {len(domains)} domains, more than the rule "
+            f"group's capacity allows ({MAX_ALLOWED_DOMAINS}); use wildcards ('.example.com')"
+        )
+    return found
+
+
+class Networking(GamComponent):
+    """A VPC with public, private and data tiers over 2-3 AZs, secure by default."""
+
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    data_subnet_ids: pulumi.Output[list[str]]
+    route_table_ids: pulumi.Output[dict[str, list[str]]]
+    """Per tier ("public", "private", "data", and "firewall" when on), in AZ order."""
+    endpoint_security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        validate("Networking", problems(args))
+        super().__init__(TYPE_TOKEN, name, args.tags, opts)
+        self._args = args
+        self._plan = cidr.plan(args.vpc_cidr, args.az_count)
+        self._log_prefix = f"/gam/{name}"
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        self._region = aws.get_region_output(opts=invoke).region
+        self._partition = aws.get_partition_output(opts=invoke)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+
+        self._vpc = aws.ec2.Vpc(
+            self.child_name("vpc"),
+            cidr_block=args.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=self.tags("vpc"),
+            opts=self.child_opts(),
+        )
+        # Adopting the default security group with no rules removes AWS's allow-all rules.
+        aws.ec2.DefaultSecurityGroup(
+            self.child_name("default-sg"),
+            vpc_id=self._vpc.id,
+            tags=self.tags("default-sg"),
+            opts=self.child_opts(),
+        )
+        tiers = [t for t in cidr.TIERS if t != "firewall" or args.network_firewall]
+        azs = range(args.az_count)
+        subnets = {tier: [self._subnet(tier, i, zones) for i in azs] for tier in tiers}
+        tables = {
+            tier: [self._route_table(f"{tier}-{i}", s) for i, s in enumerate(subnets[tier])]
+            for tier in tiers
+        }
+
+        igw = aws.ec2.InternetGateway(
+            self.child_name("igw"),
+            vpc_id=self._vpc.id,
+            tags=self.tags("igw"),
+            opts=self.child_opts(),
+        )
+        log_key = self._log_key()
+        self._flow_logs(log_key)
+        nat_ids = self._nat_gateways(subnets["public"], igw)
+        firewall_ids = self._firewall(subnets["firewall"], log_key) if args.network_firewall else []
+        self._routes(tables, igw.id, nat_ids, firewall_ids)
+        self._data_acl(subnets["data"])
+        private_ids = _ids(subnets["private"])
+        endpoint_sg = self._endpoints(private_ids, tables["private"] + tables["data"])
+        if args.transit_gateway_id:
+            self._transit_gateway(args.transit_gateway_id, private_ids, tables["private"])
+
+        self.vpc_id = self._vpc.id
+        self.public_subnet_ids = _ids(subnets["public"])
+        self.private_subnet_ids = private_ids
+        self.data_subnet_ids = _ids(subnets["data"])
+        self.route_table_ids = pulumi.Output.all(**{tier: _ids(tables[tier]) for tier in tiers})
+        self.endpoint_security_group_id = endpoint_sg.id
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "dataSubnetIds": self.data_subnet_ids,
+                "routeTableIds": self.route_table_ids,
+                "endpointSecurityGroupId": self.endpoint_security_group_id,
+            }
+        )
+
+    # --- subnets and routing -----------------------------------------------------
+
+    def _subnet(self, tier: str, i: int, zones: pulumi.Output[list[str]]) -> aws.ec2.Subnet:
+        role = f"{tier}-{i}"
+        return aws.ec2.Subnet(
+            self.child_name(role),
+            vpc_id=self._vpc.id,
+            cidr_block=self._plan.tier(tier)[i],
+            availability_zone=zones.apply(lambda names: _zone(names, i)),
+            map_public_ip_on_launch=tier == "public",
+            tags=self.tags(role, Tier=tier, **_TIER_TAGS[tier]),
+            opts=self.child_opts(),
+        )
+
+    def _route_table(self, subnet_role: str, subnet: aws.ec2.Subnet) -> aws.ec2.RouteTable:
+        role = f"{subnet_role}-rt"
+        table = aws.ec2.RouteTable(
+            self.child_name(role),
+            vpc_id=self._vpc.id,
+            tags=self.tags(role),
+            opts=self.child_opts(),
+        )
+        aws.ec2.RouteTableAssociation(
+            self.child_name(f"{role}-assoc"),
+            subnet_id=subnet.id,
+            route_table_id=table.id,
+            opts=self.child_opts(),
+        )
+        return table
+
+    def _nat_index(self, az: int) -> int:
+        return az if self._args.nat_gateways == "per-az" else 0
+
+    def _nat_gateways(
+        self, public: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway
+    ) -> list[pulumi.Output[str]]:
+        """Per AZ, the NAT gateway its egress leaves by ([] when nat_gateways is "none")."""
+        count = {"none": 0, "single": 1, "per-az": len(public)}[self._args.nat_gateways]
+        nats = []
+        for i in range(count):
+            eip = aws.ec2.Eip(
+                self.child_name(f"nat-{i}-eip"),
+                domain="vpc",
+                tags=self.tags(f"nat-{i}-eip"),
+                opts=self.child_opts(depends_on=[igw]),
+            )
+            nat = aws.ec2.NatGateway(
+                self.child_name(f"nat-{i}"),
+                allocation_id=eip.id,
+                subnet_id=public[i].id,
+                connectivity_type="public",
+                tags=self.tags(f"nat-{i}"),
+                opts=self.child_opts(depends_on=[igw]),
+            )
+            nats.append(nat.id)
+        return [nats[self._nat_index(az)] for az in range(len(public))] if nats else []
+
+    def _routes(
+        self,
+        tables: Mapping[str, list[aws.ec2.RouteTable]],
+        igw_id: pulumi.Output[str],
+        nat_ids: list[pulumi.Output[str]],
+        firewall_ids: list[pulumi.Output[str]],
+    ) -> None:
+        """Each tier's way out, per AZ. The data tier has none: it never leaves the VPC."""
+        internet: dict[str, list[dict[str, pulumi.Output[str]]]] = {
+            "public": [{"gateway_id": igw_id} for _ in tables["public"]],
+            "private": [{"vpc_endpoint_id": f} for f in firewall_ids]
+            or [{"nat_gateway_id": n} for n in nat_ids],
+        }
+        if firewall_ids:
+            internet["firewall"] = [{"nat_gateway_id": n} for n in nat_ids]
+        for tier, targets in internet.items():
+            for i, target in enumerate(targets):
+                self._route(f"{tier}-{i}-internet", tables[tier][i], INTERNET, target)
+        # NAT behind the firewall (AWS's "firewall between workloads and NAT gateway"):
+        # private AZ j -> firewall endpoint j -> (firewall subnet) -> NAT -> IGW. The
+        # replies come back to the NAT, in the public subnet of the NAT's AZ k, and must
+        # re-enter the same firewall endpoint j or its stateful engine sees half a flow:
+        # so public route table k routes private subnet j's CIDR to endpoint j (a route
+        # more specific than the VPC's local route). An IGW edge route table would not
+        # do: it only steers traffic addressed to public subnets, i.e. the "firewall in
+        # front of the IGW" pattern, which would also inspect inbound load balancer
+        # traffic and hide workloads behind the NAT's address.
+        # Caveat: these routes apply to everything in public subnet k, so a load balancer
+        # there reaching private subnet j goes through the firewall while the replies
+        # do not (asymmetric). Dedicated NAT subnets (room: cidr's spare block) would
+        # keep load balancers off the firewall path.
+        for j, endpoint in enumerate(firewall_ids):
+            k = self._nat_index(j)
+            destination = self._plan.private[j]
+            target = {"vpc_endpoint_id": endpoint}
+            self._route(f"public-{k}-return-private-{j}", tables["public"][k], destination, target)
+
+    def _route(
+        self,
+        role: str,
+        table: aws.ec2.RouteTable,
+        destination: str,
+        target: Mapping[str, pulumi.Input[str]],
+        **opts: Any,
+    ) -> None:
+        aws.ec2.Route(
+            self.child_name(role),
+            aws.ec2.RouteArgs(
+                route_table_id=table.id, destination_cidr_block=destination, **target
+            ),
+            opts=self.child_opts(**opts),
+        )
+
+    def _transit_gateway(
+        self, tgw_id: str, private_ids: pulumi.Output[list[str]], private: list[aws.ec2.RouteTable]
+    ) -> None:
+        """Attach the private subnets; route the configured ranges to the transit gateway."""
+        attachment = aws.ec2transitgateway.VpcAttachment(
+            self.child_name("tgw-attachment"),
+            transit_gateway_id=tgw_id,
+            vpc_id=self._vpc.id,
+            subnet_ids=private_ids,
+            dns_support="enable",
+            tags=self.tags("tgw-attachment"),
+            opts=self.child_opts(),
+        )
+        for i, table in enumerate(private):
+            for n, destination in enumerate(self._args.transit_gateway_routes):
+                target = {"transit_gateway_id": tgw_id}
+                self._route(
+                    f"private-{i}-tgw-{n}", table, destination, target, depends_on=[attachment]
+                )
+
+    def _data_acl(self, data: list[aws.ec2.Subnet]) -> None:
+        """Data subnets talk only to the private and data subnets, both ways, any port
+        (requests, replies on ephemeral ports, replication between data subnets)."""
+        peers = [*self._plan.private, *self._plan.data]
+        aws.ec2.NetworkAcl(
+            self.child_name("data-acl"),
+            vpc_id=self._vpc.id,
+            subnet_ids=[s.id for s in data],
+            ingress=_acl_rules(aws.ec2.NetworkAclIngressArgs, peers),
+            egress=_acl_rules(aws.ec2.NetworkAclEgressArgs, peers),
+            tags=self.tags("data-acl"),
+            opts=self.child_opts(),
+        )
+
+    # --- endpoints -----------------------------------------------------------------
+
+    def _service(self, service: str) -> pulumi.Output[str]:
+        prefix = self._partition.reverse_dns_prefix
+        return pulumi.Output.concat(prefix, ".", self._region, ".", service)
+
+    def _endpoints(
+        self, private_ids: pulumi.Output[list[str]], gateway_tables: list[aws.ec2.RouteTable]
+    ) -> aws.ec2.SecurityGroup:
+        aws.ec2.VpcEndpoint(
+            self.child_name("endpoint-s3"),
+            vpc_id=self._vpc.id,
+            service_name=self._service("s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[t.id for t in gateway_tables],
+            tags=self.tags("endpoint-s3"),
+            opts=self.child_opts(),
+        )
+        sg = aws.ec2.SecurityGroup(
+            self.child_name("endpoints-sg"),
+            description="Interface VPC endpoints: HTTPS from inside the VPC only",
+            vpc_id=self._vpc.id,
+            tags=self.tags("endpoints-sg"),
+            opts=self.child_opts(),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            self.child_name("endpoints-sg-https"),
+            security_group_id=sg.id,
+            description="HTTPS to AWS service endpoints from the VPC",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=self._args.vpc_cidr,
+            tags=self.tags("endpoints-sg-https"),
+            opts=self.child_opts(),
+        )
+        for service in self._args.interface_endpoints:
+            role = f"endpoint-{service.replace('.', '-')}"
+            aws.ec2.VpcEndpoint(
+                self.child_name(role),
+                vpc_id=self._vpc.id,
+                service_name=self._service(service),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=private_ids,
+                security_group_ids=[sg.id],
+                tags=self.tags(role),
+                opts=self.child_opts(),
+            )
+        return sg
+
+    # --- logging -------------------------------------------------------------------
+
+    def _log_key(self) -> pulumi.Input[str]:
+        """The KMS key of every log group here: the caller's, or one made for them."""
+        if self._args.flow_log_kms_key_arn:
+            return self._args.flow_log_kms_key_arn
+        logs_service = pulumi.Output.concat("logs.", self._region, ".", self._partition.dns_suffix)
+        log_groups = self._arn("logs", f"log-group:{self._log_prefix}/*")
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministersTheKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": self._arn("iam", "root", regional=False)},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsUsesItForTheseLogGroups",
+                    "Effect": "Allow",
+                    "Principal": {"Service": logs_service},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+                },
+            ],
+        }
+        key = aws.kms.Key(
+            self.child_name("logs-key"),
+            description=f"Encrypts the log groups of {self._log_prefix}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.json_dumps(policy),
+            tags=self.tags("logs-key"),
+            opts=self.child_opts(protect=self._args.protect),
+        )
+        return key.arn
+
+    def _arn(self, service: str, resource: str, regional: bool = True) -> pulumi.Output[str]:
+        region = self._region if regional else ""
+        partition = self._partition.partition
+        return pulumi.Output.concat(
+            "arn:", partition, ":", service, ":", region, ":", self._account, ":", resource
+        )
+
+    def _log_group(self, role: str, key_arn: pulumi.Input[str]) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            self.child_name(role),
+            name=f"{self._log_prefix}/{role}",
+            retention_in_days=self._args.flow_log_retention_days,
+            kms_key_id=key_arn,
+            tags=self.tags(role),
+            opts=self.child_opts(),
+        )
+
+    def _flow_logs(self, key_arn: pulumi.Input[str]) -> None:
+        group = self._log_group("vpc-flow-logs", key_arn)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": self._account},
+                        "ArnLike": {"aws:SourceArn": self._arn("ec2", "vpc-flow-log/*")},
+                    },
+                }
+            ],
+        }
+        role = aws.iam.Role(
+            self.child_name("flow-logs-role"),
+            description="VPC flow logs deliver to their log group",
+            assume_role_policy=pulumi.Output.json_dumps(trust),
+            tags=self.tags("flow-logs-role"),
+            opts=self.child_opts(),
+        )
+        deliver = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
+                }
+            ],
+        }
+        policy = aws.iam.RolePolicy(
+            self.child_name("flow-logs-policy"),
+            role=role.id,
+            policy=pulumi.Output.json_dumps(deliver),
+            opts=self.child_opts(),
+        )
+        aws.ec2.FlowLog(
+            self.child_name("flow-logs"),
+            vpc_id=self._vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags=self.tags("flow-logs"),
+            opts=self.child_opts(depends_on=[policy]),
+        )
+
+    # --- firewall ------------------------------------------------------------------
+
+    def _firewall(
+        self, subnets: list[aws.ec2.Subnet], key_arn: pulumi.Input[str]
+    ) -> list[pulumi.Output[str]]:
+        """AWS Network Firewall on the egress path; returns its endpoint per AZ."""
+        nfw = aws.networkfirewall
+        allowlist = nfw.RuleGroup(
+            self.child_name("egress-allowlist"),
+            type="STATEFUL",
+            capacity=FIREWALL_RULE_CAPACITY,
+            description="Domains private workloads may reach (HTTP Host, TLS SNI)",
+            rule_group=nfw.RuleGroupRuleGroupArgs(
+                rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
+                    rules_source_list=nfw.RuleGroupRuleGroupRulesSourceRulesSourceListArgs(
+                        generated_rules_type="ALLOWLIST",
+                        target_types=["HTTP_HOST", "TLS_SNI"],
+                        targets=list(self._args.egress_allowed_domains),
+                    )
+                ),
+                stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
+                    rule_order="STRICT_ORDER"
+                ),
+            ),
+            tags=self.tags("egress-allowlist"),
+            opts=self.child_opts(),
+        )
+        # Strict order with drop_established: the TCP handshake passes so the SNI/Host
+        # can be read, the allow-list passes what matches, every other established flow
+        # (any protocol, not only HTTP/TLS) is dropped and alerted on.
+        policy = nfw.FirewallPolicy(
+            self.child_name("firewall-policy"),
+            description="Egress: allow-listed domains only",
+            firewall_policy=nfw.FirewallPolicyFirewallPolicyArgs(
+                stateless_default_actions=["aws:forward_to_sfe"],
+                stateless_fragment_default_actions=["aws:forward_to_sfe"],
+                stateful_engine_options=nfw.FirewallPolicyFirewallPolicyStatefulEngineOptionsArgs(
+                    rule_order="STRICT_ORDER"
+                ),
+                stateful_default_actions=["aws:drop_established", "aws:alert_established"],
+                stateful_rule_group_references=[
+                    nfw.FirewallPolicyFirewallPolicyStatefulRuleGroupReferenceArgs(
+                        resource_arn=allowlist.arn, priority=1
+                    )
+                ],
+            ),
+            tags=self.tags("firewall-policy"),
+            opts=self.child_opts(),
+        )
+        firewall = nfw.Firewall(
+            self.child_name("firewall"),
+            description="Inspects private-tier egress before the NAT",
+            firewall_policy_arn=policy.arn,
+            vpc_id=self._vpc.id,
+            subnet_mappings=[nfw.FirewallSubnetMappingArgs(subnet_id=s.id) for s in subnets],
+            delete_protection=self._args.protect,
+            tags=self.tags("firewall"),
+            opts=self.child_opts(),
+        )
+        destinations = [
+            nfw.LoggingConfigurationLoggingConfigurationLogDestinationConfigArgs(
+                log_type=kind,
+                log_destination_type="CloudWatchLogs",
+                log_destination={
+                    "logGroup": self._log_group(f"firewall-{kind.lower()}", key_arn).name
+                },
+            )
+            for kind in ("FLOW", "ALERT")
+        ]
+        nfw.LoggingConfiguration(
+            self.child_name("firewall-logging"),
+            firewall_arn=firewall.arn,
+            logging_configuration=nfw.LoggingConfigurationLoggingConfigurationArgs(
+                log_destination_configs=destinations
+            ),
+            opts=self.child_opts(),
+        )
+        return [
+            pulumi.Output.all(firewall.firewall_statuses, s.id).apply(
+                lambda found: _endpoint_in(found[0], found[1])
+            )
+            for s in subnets
+        ]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+_AclRule = TypeVar("_AclRule", aws.ec2.NetworkAclIngressArgs, aws.ec2.NetworkAclEgressArgs)
+
+
+def _acl_rules(kind: type[_AclRule], cidrs: Sequence[str]) -> list[_AclRule]:
+    """Allow everything to/from each CIDR; the ACL's implicit rule denies the rest."""
+    return [
+        kind(
+            rule_no=100 + 10 * n,
+            action="allow",
+            protocol="-1",
+            from_port=0,
+            to_port=0,
+            cidr_block=block,
+        )
+        for n, block in enumerate(cidrs)
+    ]
+
+
+def _ids(resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[list[str]]:
+    return pulumi.Output.all(*[r.id for r in resources])
+
+
+def _zone(names: list[str], i: int) -> str:
+    if i >= len(names):
+        raise ValueError(f"the region has only {len(names)} available AZs; lower az_count")
+    return names[i]
+
+
+def _endpoint_in(statuses: Sequence[Mapping[str, Any]] | None, subnet_id: str) -> str:
+    """The endpoint AWS made in `subnet_id`: firewall_statuses[].sync_states[].attachments[].
+
+    Read as mappings with the SDK's snake_case keys: that is what the output holds,
+    both as plain dicts and as the SDK's typed output classes (dict subclasses).
+    """
+    for status in statuses or ():
+        for state in status.get("sync_states") or ():
+            for attachment in state.get("attachments") or ():
+                if attachment.get("subnet_id") == subnet_id and attachment.get("endpoint_id"):
+                    return str(attachment["endpoint_id"])
+    raise ValueError(
+        f"AWS Network Firewall reports no endpoint in subnet {subnet_id}; "
+        "wait for the firewall to finish provisioning, then run the update again"
+    )

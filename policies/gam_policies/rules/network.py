@@ -1,0 +1,260 @@
+"""Network: internet ingress, rule descriptions, flow logs, public IPs, the default group.
+
+Tag conventions: a security group that may accept traffic from the internet (public
+load balancers, edge) carries `Exposure=internet`; a subnet carries `Tier` in
+{public, private, data}, and only `Tier=public` subnets may map public IPs on launch.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+from gam_policies.framework import Context, Resource, Rule, cis, fsbp, references, tags_of
+from gam_policies.rules._common import as_list, of_type, shown, to_number, unreferenced
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+SUBNET = "aws:ec2/subnet:Subnet"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
+# What the provider fills in when no description is given: not a description.
+PLACEHOLDER_DESCRIPTIONS = frozenset({"", "managed by pulumi", "managed by terraform"})
+
+PUBLIC_INGRESS_CONTROLS = (fsbp("EC2.18"), fsbp("EC2.53"), fsbp("EC2.54"), cis("5.2"), cis("5.3"))
+ALLOWED_PORTS_CONFIG = {
+    "allowedPublicPorts": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+        "default": [80, 443],
+        "description": "Ports that `Exposure=internet` security groups may open to 0.0.0.0/0 or ::/0.",
+    }
+}
+
+
+def is_open(cidr: Any) -> bool:
+    """True for a CIDR that spans the whole address space (0.0.0.0/0, ::/0, 0::/0, ...)."""
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def ports_allowed(protocol: Any, from_port: Any, to_port: Any, allowed: Collection[Any]) -> bool:
+    """True if the rule opens only TCP/UDP ports from `allowed` (`-1`, ICMP, ... never are)."""
+    low, high = to_number(from_port), to_number(to_port)
+    if str(protocol).lower() not in PORT_PROTOCOLS or low is None or high is None or low > high:
+        return False
+    return sum(1 for port in set(allowed) if low <= port <= high) == high - low + 1
+
+
+def public_ingress_problem(
+    cidrs: list[Any], protocol: Any, from_port: Any, to_port: Any, internet: bool, ctx: Context
+) -> str | None:
+    """Why an ingress permission that may be open to the internet is not acceptable."""
+    open_cidrs = [c for c in cidrs if is_open(c)]
+    if not open_cidrs:
+        return None
+    if not internet:
+        return f"allows ingress from {open_cidrs} but its group is not tagged `Exposure=internet`"
+    allowed = ctx.config["allowedPublicPorts"]
+    if not ports_allowed(protocol, from_port, to_port, allowed):
+        return (
+            f"allows ingress from {open_cidrs} on protocol {shown(protocol)} ports "
+            f"{shown(from_port)}-{shown(to_port)}; only TCP/UDP ports {list(allowed)} may be public"
+        )
+    return None
+
+
+def _is_internet(group: Resource | None) -> bool:
+    return group is not None and tags_of(group).get("Exposure") == "internet"
+
+
+def _inline_public_ingress(resource: Resource, ctx: Context) -> Iterator[str]:
+    for i, rule in enumerate(as_list(resource.get("ingress"))):
+        cidrs = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
+        ports = (rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"))
+        problem = public_ingress_problem(cidrs, *ports, _is_internet(resource), ctx)
+        if problem:
+            yield f"`ingress.{i}` {problem}."
+
+
+def _ingress_view(rule: Resource) -> tuple[list[Any], Any, Any, Any] | None:
+    """(cidrs, protocol, fromPort, toPort) of an ingress rule resource; None for egress."""
+    ports = (rule.get("fromPort"), rule.get("toPort"))
+    if rule.type == INGRESS_RULE:
+        return [rule.get("cidrIpv4"), rule.get("cidrIpv6")], rule.get("ipProtocol"), *ports
+    if rule.get("type") == "ingress":
+        cidrs = as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))
+        return cidrs, rule.get("protocol"), *ports
+    return None
+
+
+def _rule_public_ingress(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    groups = of_type(resources, SECURITY_GROUP)
+    for rule in of_type(resources, INGRESS_RULE, SECURITY_GROUP_RULE):
+        view = _ingress_view(rule)
+        if view is None:
+            continue
+        group = next((g for g in groups if references(rule, "securityGroupId", g)), None)
+        problem = public_ingress_problem(*view, _is_internet(group), ctx)
+        if problem:
+            where = "" if group else " (its `securityGroupId` is not a group of this stack)"
+            yield rule.urn, f"security group rule {rule.name} {problem}{where}."
+
+
+def _descriptions(resource: Resource, ctx: Context) -> Iterator[str]:
+    described = [("description", resource.get("description"))]
+    if resource.type == SECURITY_GROUP:
+        for direction in ("ingress", "egress"):
+            entries = enumerate(as_list(resource.get(direction)))
+            described += [
+                (f"{direction}.{i}.description", e.get("description")) for i, e in entries
+            ]
+    for path, value in described:
+        if not isinstance(value, str) or value.strip().lower() in PLACEHOLDER_DESCRIPTIONS:
+            yield f"`{path}` is empty or the provider's placeholder; say what the traffic is for."
+
+
+def _flow_logs(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    flow_logs = of_type(resources, FLOW_LOG)
+    for vpc in unreferenced(of_type(resources, VPC), flow_logs, "vpcId"):
+        yield vpc.urn, f"VPC {vpc.name} has no aws:ec2/flowLog:FlowLog whose `vpcId` refers to it."
+
+
+def _subnet_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
+    tier = tags_of(resource).get("Tier")
+    if resource.get("mapPublicIpOnLaunch") is True and tier != "public":
+        yield f"`mapPublicIpOnLaunch` is true but `tags.Tier` is {shown(tier)}; only `Tier=public` may."
+
+
+def _launch_template_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
+    for i, nic in enumerate(as_list(resource.get("networkInterfaces"))):
+        if str(nic.get("associatePublicIpAddress")).lower() == "true":
+            yield f"`networkInterfaces.{i}.associatePublicIpAddress` is true."
+
+
+def _default_group_closed(resource: Resource, ctx: Context) -> Iterator[str]:
+    for direction in ("ingress", "egress"):
+        if as_list(resource.get(direction)):
+            yield f"`{direction}` is not empty; the default security group must have no rules."
+
+
+RULES = [
+    Rule(
+        name="network-sg-public-ingress",
+        description=(
+            "Ingress from 0.0.0.0/0 or ::/0 exposes services to the whole internet; only "
+            "designated internet-facing groups may open only the allowed web ports."
+        ),
+        severity="critical",
+        remediation=(
+            "In `ingress` of aws.ec2.SecurityGroup replace `cidr_blocks=['0.0.0.0/0']` / "
+            "`ipv6_cidr_blocks=['::/0']` with `security_groups=[...]` or internal CIDRs; for a "
+            "public load balancer tag the group `Exposure=internet` and open only ports 80/443."
+        ),
+        controls=PUBLIC_INGRESS_CONTROLS,
+        resource_types=(SECURITY_GROUP,),
+        check=_inline_public_ingress,
+        config=ALLOWED_PORTS_CONFIG,
+    ),
+    Rule(
+        name="network-sg-rule-public-ingress",
+        description=(
+            "Ingress rule resources from 0.0.0.0/0 or ::/0 expose services to the whole internet; "
+            "only groups tagged `Exposure=internet` may open only the allowed web ports."
+        ),
+        severity="critical",
+        remediation=(
+            "On aws.vpc.SecurityGroupIngressRule use `referenced_security_group_id` or an internal "
+            "`cidr_ipv4` instead of 0.0.0.0/0 (on aws.ec2.SecurityGroupRule: `cidr_blocks`); for "
+            "a public load balancer tag its group `Exposure=internet` and open only ports 80/443."
+        ),
+        controls=PUBLIC_INGRESS_CONTROLS,
+        stack_check=_rule_public_ingress,
+        config=ALLOWED_PORTS_CONFIG,
+    ),
+    Rule(
+        name="network-sg-descriptions",
+        description=(
+            "Undescribed security groups and rules cannot be reviewed: nobody can tell which "
+            "traffic is intended, so stale openings survive audits."
+        ),
+        severity="low",
+        remediation=(
+            "Set `description` on aws.ec2.SecurityGroup and on each of its `ingress`/`egress` "
+            "entries, and on aws.vpc.SecurityGroupIngressRule / SecurityGroupEgressRule / "
+            "aws.ec2.SecurityGroupRule."
+        ),
+        controls=(fsbp("EC2.18"),),
+        category="governance",
+        resource_types=(SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE),
+        check=_descriptions,
+    ),
+    Rule(
+        name="network-vpc-flow-logs",
+        description=(
+            "Without VPC flow logs there is no record of network connections to detect or "
+            "investigate lateral movement and exfiltration."
+        ),
+        severity="medium",
+        remediation=(
+            "Declare an aws.ec2.FlowLog with `vpc_id=vpc.id`, `traffic_type='ALL'` and a "
+            "`log_destination` for every aws.ec2.Vpc."
+        ),
+        controls=(fsbp("EC2.6"), cis("3.7")),
+        stack_check=_flow_logs,
+    ),
+    Rule(
+        name="network-subnet-public-ip",
+        description=(
+            "Subnets that hand out public IPs on launch put every instance started there on the "
+            "internet; only subnets designated public (`Tier=public`) may."
+        ),
+        severity="high",
+        remediation=(
+            "Set `map_public_ip_on_launch=False` on aws.ec2.Subnet unless it is a public subnet "
+            "tagged `Tier=public`."
+        ),
+        controls=(fsbp("EC2.15"),),
+        resource_types=(SUBNET,),
+        check=_subnet_public_ip,
+    ),
+    Rule(
+        name="network-launch-template-no-public-ip",
+        description=(
+            "Launch templates that associate public IPs put instances (EKS nodes) directly on the "
+            "internet, bypassing load balancers and WAF."
+        ),
+        severity="high",
+        remediation=(
+            "Set `associate_public_ip_address='false'` (or leave it unset) in every "
+            "`network_interfaces` entry of aws.ec2.LaunchTemplate."
+        ),
+        controls=(fsbp("EC2.25"),),
+        resource_types=(LAUNCH_TEMPLATE,),
+        check=_launch_template_public_ip,
+    ),
+    Rule(
+        name="network-default-sg-closed",
+        description=(
+            "Resources launched without an explicit group land in the VPC's default group; if it "
+            "has rules, they get traffic nobody designed for them."
+        ),
+        severity="medium",
+        remediation=(
+            "Adopt each VPC's default group with aws.ec2.DefaultSecurityGroup(vpc_id=...) and no "
+            "`ingress` or `egress` arguments, which removes all its rules."
+        ),
+        controls=(fsbp("EC2.2"), cis("5.4")),
+        resource_types=(DEFAULT_SECURITY_GROUP,),
+        check=_default_group_closed,
+    ),
+]

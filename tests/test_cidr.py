@@ -1,0 +1,102 @@
+"""The subnet plan: pure, property-based over every VPC size the plan accepts."""
+
+from __future__ import annotations
+
+import ipaddress
+from itertools import combinations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components import cidr
+
+AZ_COUNTS = st.integers(min_value=cidr.MIN_AZS, max_value=cidr.MAX_AZS)
+
+
+@st.composite
+def vpc_cidrs(draw: st.DrawFn) -> str:
+    """Any /16 to /20 anywhere inside RFC 1918 space."""
+    block = draw(st.sampled_from(cidr.RFC1918))
+    low = max(cidr.LARGEST_PREFIX, block.prefixlen)
+    prefix = draw(st.integers(min_value=low, max_value=cidr.SMALLEST_PREFIX))
+    offset = draw(st.integers(min_value=0, max_value=block.num_addresses - 1))
+    address = int(block.network_address) + offset
+    return str(ipaddress.IPv4Network((address, prefix), strict=False))
+
+
+def networks(plan: cidr.Plan) -> list[ipaddress.IPv4Network]:
+    return [ipaddress.IPv4Network(c) for tier in cidr.TIERS for c in plan.tier(tier)]
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_no_two_subnets_overlap(vpc: str, azs: int) -> None:
+    for a, b in combinations(networks(cidr.plan(vpc, azs)), 2):
+        assert not a.overlaps(b), (a, b)
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_every_subnet_lies_inside_the_vpc(vpc: str, azs: int) -> None:
+    whole = ipaddress.IPv4Network(vpc)
+    assert all(n.subnet_of(whole) for n in networks(cidr.plan(vpc, azs)))
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_the_plan_is_deterministic(vpc: str, azs: int) -> None:
+    assert cidr.plan(vpc, azs) == cidr.plan(vpc, azs)
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_each_tier_has_one_subnet_per_az_sized_as_documented(vpc: str, azs: int) -> None:
+    plan = cidr.plan(vpc, azs)
+    prefix = ipaddress.IPv4Network(vpc).prefixlen
+    sizes = {
+        tier: {ipaddress.IPv4Network(c).prefixlen for c in plan.tier(tier)} for tier in cidr.TIERS
+    }
+    assert all(len(plan.tier(tier)) == azs for tier in cidr.TIERS)
+    assert sizes["private"] == {prefix + cidr.PRIVATE_BITS}
+    assert sizes["public"] == sizes["data"] == sizes["firewall"] == {prefix + cidr.SMALL_BITS}
+
+
+@given(vpc_cidrs())
+def test_adding_an_az_keeps_every_existing_subnet(vpc: str) -> None:
+    two, three = cidr.plan(vpc, 2), cidr.plan(vpc, 3)
+    for tier in cidr.TIERS:
+        assert three.tier(tier)[:2] == two.tier(tier)
+
+
+def test_a_16_is_laid_out_as_documented() -> None:
+    plan = cidr.plan("10.20.0.0/16", 3)
+    assert plan.private == ("10.20.0.0/18", "10.20.64.0/18", "10.20.128.0/18")
+    assert plan.public == ("10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22")
+    assert plan.data == ("10.20.208.0/22", "10.20.212.0/22", "10.20.216.0/22")
+    assert plan.firewall == ("10.20.224.0/22", "10.20.228.0/22", "10.20.232.0/22")
+
+
+@pytest.mark.parametrize(
+    ("vpc", "azs", "expected"),
+    [
+        ("10.0.0.0/21", 2, "too small for the subnet plan"),
+        ("10.0.0.0/15", 2, "larger than AWS allows"),
+        ("10.0.0.1/16", 2, "use '10.0.0.0/16'"),
+        ("8.8.0.0/16", 2, "not private address space"),
+        ("10.0.0.0/33", 2, "not an IPv4 CIDR"),
+        ("banana", 2, "not an IPv4 CIDR"),
+        ("10.0.0.0/16", 1, "az_count must be from 2 to 3"),
+        ("10.0.0.0/16", 4, "az_count must be from 2 to 3"),
+        ("10.0.0.0/16", True, "az_count must be an integer"),
+    ],
+)
+def test_invalid_input_is_refused_with_what_to_change(vpc: str, azs: int, expected: str) -> None:
+    assert any(expected in p for p in cidr.problems(vpc, azs))
+    with pytest.raises(ValueError, match=expected):
+        cidr.plan(vpc, azs)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    assert len(cidr.problems("8.8.0.1/24", 5)) == 4
+
+
+def test_an_unknown_tier_is_refused() -> None:
+    with pytest.raises(KeyError, match="unknown tier"):
+        cidr.plan("10.0.0.0/16", 2).tier("dmz")

@@ -1,0 +1,115 @@
+"""`gam-infra preview`: exit codes, what it prints, and the JSON record."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra import cli
+from infra.engine import ROOT
+
+
+def run(*args: str, root: Path = ROOT, pack: bool = False) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    argv = list(args)
+    code = cli.preview(
+        argv[0],
+        Path(argv[1]) if len(argv) > 1 else None,
+        root=root,
+        pack_dir=cli.policy.PACK_DIR if pack else None,
+        out=out,
+        err=err,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's entry files, to break a stack file safely."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "infra").mkdir()
+    shutil.copy(ROOT / "infra" / "__main__.py", tmp_path / "infra" / "__main__.py")
+    return tmp_path
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_preview_of_each_stack_exits_0_and_shows_the_networking_tree(stack: str) -> None:
+    code, out, err = run(stack)
+    assert code == cli.EXIT_OK, err
+    assert f"# gam:network:Networking  gam-{stack}-network" in out
+    assert "+ aws:ec2/vpc:Vpc" in out
+    assert "Counts by type" in out and "Outputs:" in out and "vpcId:" in out
+    assert f"Preview of {stack}:" in out
+
+
+def test_preview_with_the_pack_reports_policies_and_exits_0(tmp_path: Path) -> None:
+    code, out, err = run("prod", str(tmp_path / "prod.json"), pack=True)
+    assert code == cli.EXIT_OK, out + err
+    assert "policies evaluated" in out and "mandatory violations: 0" in out
+    policy = json.loads((tmp_path / "prod.json").read_text())["policy"]
+    assert policy["policies_evaluated"] >= 60
+    assert {"violations", "exemptions", "policies_evaluated"} <= set(policy)
+
+
+def test_json_record_has_the_documented_fields_and_options_round_trip(tmp_path: Path) -> None:
+    target = tmp_path / "dev.json"
+    code, _, err = run("prod", str(target))
+    assert code == cli.EXIT_OK, err
+    record = json.loads(target.read_text())
+    assert {"stack", "project", "resources", "outputs"} <= set(record)
+    assert (record["stack"], record["project"]) == ("prod", "gam-platform")
+    by_urn = {r["urn"]: r for r in record["resources"]}
+    for resource in record["resources"]:
+        assert {"urn", "type", "name", "parent", "custom", "inputs", "options"} <= set(resource)
+    key = next(r for r in record["resources"] if r["type"] == "aws:kms/key:Key")
+    assert key["options"]["protect"] is True  # prod protects its keys
+    assert by_urn[key["parent"]]["type"] == "gam:network:Networking"
+    assert {"protect", "retainOnDelete", "dependencies", "propertyDependencies", "provider"} <= set(
+        key["options"]
+    )
+
+
+def test_bad_stack_file_exits_2_naming_each_key(project: Path) -> None:
+    (project / "Pulumi.prod.yaml").write_text(
+        "config:\n"
+        "  aws:region: eu-west-1\n"
+        "  gam:owner: team\n"
+        "  gam:costCenter: cc-1\n"
+        "  gam:colour: blue\n"
+        "  gam:network:\n"
+        "    vpcCidr: 10.300.0.0/16\n"
+        "    azCount: 2\n"
+    )
+    code, out, err = run("prod", root=project)
+    assert code == cli.EXIT_CONFIG
+    assert out == ""
+    for key in ("gam:colour", "gam:network.vpcCidr", "gam:network.azCount"):
+        assert key in err
+    assert "Traceback" not in err
+
+
+def test_unknown_stack_exits_2(project: Path) -> None:
+    code, _, err = run("qa", root=project)
+    assert code == cli.EXIT_CONFIG and "Pulumi.qa.yaml" in err
+
+
+def test_program_error_exits_1_with_one_paragraph(project: Path) -> None:
+    (project / "infra" / "__main__.py").write_text(
+        "raise RuntimeError('the database\\nexploded')\n"
+    )
+    code, _, err = run("dev", root=project)
+    assert code == cli.EXIT_PROGRAM
+    assert err.strip() == "error: the program failed: RuntimeError: the database exploded"
+    assert "Traceback" not in err
+
+
+def test_main_parses_arguments_and_returns_the_exit_code(tmp_path: Path, capsys) -> None:
+    assert cli.main(["preview", "--stack", "dev", "--no-policy"]) == cli.EXIT_OK
+    assert "gam-dev-network" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["preview"])

@@ -1,0 +1,575 @@
+"""The Networking component under the offline engine: what it registers, per profile."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections import Counter
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+import pulumi
+import pulumi_aws
+import pytest
+
+from components import cidr
+from components.base import InvalidArgs
+from components.networking import (
+    TYPE_TOKEN,
+    Networking,
+    NetworkingArgs,
+    _endpoint_in,
+    problems,
+)
+from infra.engine import RecordingMonitor, run_program
+from infra.engine_types import Record, RecordedResource
+from infra.naming import REQUIRED_TAGS, standard_tags
+
+TAGS = standard_tags(environment="test", owner="platform", cost_center="cc-42")
+DEV = NetworkingArgs(vpc_cidr="10.10.0.0/16", az_count=2, nat_gateways="single", tags=TAGS)
+PROD = NetworkingArgs(
+    vpc_cidr="10.20.0.0/18",
+    az_count=3,
+    nat_gateways="per-az",
+    network_firewall=True,
+    egress_allowed_domains=(".amazonaws.com", "github.com"),
+    transit_gateway_id="tgw-0123456789abcdef0",
+    flow_log_retention_days=731,
+    protect=True,
+    tags=TAGS,
+)
+BYO_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555"
+# the disabled paths: no NAT, no interface endpoints, the caller's key
+BARE = replace(
+    DEV, az_count=3, nat_gateways="none", interface_endpoints=(), flow_log_kms_key_arn=BYO_KEY
+)
+PROFILES = {"dev": DEV, "prod": PROD, "bare": BARE}
+OUTPUTS = (
+    "vpc_id",
+    "public_subnet_ids",
+    "private_subnet_ids",
+    "data_subnet_ids",
+    "route_table_ids",
+    "endpoint_security_group_id",
+)
+
+SUBNET = "aws:ec2/subnet:Subnet"
+ROUTE = "aws:ec2/route:Route"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+NAT = "aws:ec2/natGateway:NatGateway"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KEY = "aws:kms/key:Key"
+FIREWALL = "aws:networkfirewall/firewall:Firewall"
+
+
+def run(args: NetworkingArgs) -> Record:
+    def program() -> None:
+        network = Networking("net", args)
+        for name in OUTPUTS:
+            pulumi.export(name, getattr(network, name))
+
+    return run_program(program, stack="test", region="eu-west-1")
+
+
+@functools.cache
+def record_of(profile: str) -> Record:
+    """One run per profile, shared by every test (a run takes most of a second)."""
+    return run(PROFILES[profile])
+
+
+class Profile(NamedTuple):
+    args: NetworkingArgs
+    record: Record
+
+
+@pytest.fixture(params=list(PROFILES))
+def profile(request: pytest.FixtureRequest) -> Profile:
+    return Profile(PROFILES[request.param], record_of(request.param))
+
+
+@pytest.fixture(params=list(PROFILES))
+def record(request: pytest.FixtureRequest) -> Record:
+    return record_of(request.param)
+
+
+@pytest.fixture
+def dev() -> Record:
+    return record_of("dev")
+
+
+@pytest.fixture
+def prod() -> Record:
+    return record_of("prod")
+
+
+# --- reading a record ------------------------------------------------------------------
+
+
+def inputs(resource: RecordedResource) -> dict[str, Any]:
+    return resource.plain_inputs()
+
+
+def subnets(record: Record, tier: str) -> list[RecordedResource]:
+    """The tier's subnets in AZ order."""
+    found = [s for s in record.by_type(SUBNET) if inputs(s)["tags"]["Tier"] == tier]
+    return sorted(found, key=lambda s: inputs(s)["availabilityZone"])
+
+
+def table_of(record: Record, subnet: RecordedResource) -> str:
+    (table,) = [
+        inputs(a)["routeTableId"]
+        for a in record.by_type(ASSOCIATION)
+        if inputs(a)["subnetId"] == subnet.id
+    ]
+    return str(table)
+
+
+def tables(record: Record, tier: str) -> list[str]:
+    return [table_of(record, s) for s in subnets(record, tier)]
+
+
+def routes(record: Record, table: str) -> dict[str, dict[str, Any]]:
+    """The table's routes by destination."""
+    found = [inputs(r) for r in record.by_type(ROUTE) if inputs(r)["routeTableId"] == table]
+    return {r["destinationCidrBlock"]: r for r in found}
+
+
+def nat_in(record: Record, subnet: RecordedResource) -> str:
+    (nat,) = [n.id for n in record.by_type(NAT) if inputs(n)["subnetId"] == subnet.id]
+    return str(nat)
+
+
+def firewall_endpoint_in(record: Record, subnet: RecordedResource) -> str:
+    statuses = record.one(FIREWALL).outputs["firewallStatuses"]
+    (endpoint,) = [
+        a["endpointId"]
+        for state in statuses[0]["syncStates"]
+        for a in state["attachments"]
+        if a["subnetId"] == subnet.id
+    ]
+    return str(endpoint)
+
+
+def ids(resources: list[RecordedResource]) -> list[str]:
+    return sorted(str(r.id) for r in resources)
+
+
+def taggable(type_: str) -> bool:
+    """Whether the pulumi-aws resource of that type takes `tags` (read from the SDK)."""
+    package, module_and_class = type_.split(":", 1)
+    module, class_name = module_and_class.split(":")
+    if package != "aws":
+        return False
+    cls = getattr(getattr(pulumi_aws, module.split("/")[0]), class_name)
+    return "tags" in inspect.signature(cls._internal_init).parameters
+
+
+# --- counts ------------------------------------------------------------------------------
+
+
+def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None:
+    assert Counter(r.type for r in dev.resources) == {
+        TYPE_TOKEN: 1,
+        "aws:ec2/vpc:Vpc": 1,
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+        SUBNET: 6,  # 3 tiers x 2 AZs
+        "aws:ec2/routeTable:RouteTable": 6,
+        ASSOCIATION: 6,
+        "aws:ec2/internetGateway:InternetGateway": 1,
+        "aws:ec2/eip:Eip": 1,
+        NAT: 1,
+        ROUTE: 4,  # public -> IGW, private -> NAT, per AZ
+        "aws:ec2/networkAcl:NetworkAcl": 1,
+        ENDPOINT: 8,  # S3 gateway + 7 interface endpoints
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+        KEY: 1,
+        LOG_GROUP: 1,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicy:RolePolicy": 1,
+        "aws:ec2/flowLog:FlowLog": 1,
+    }
+    assert len(dev.resources) == 44
+
+
+def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> None:
+    assert Counter(r.type for r in prod.resources) == {
+        TYPE_TOKEN: 1,
+        "aws:ec2/vpc:Vpc": 1,
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+        SUBNET: 12,  # 4 tiers (with firewall) x 3 AZs
+        "aws:ec2/routeTable:RouteTable": 12,
+        ASSOCIATION: 12,
+        "aws:ec2/internetGateway:InternetGateway": 1,
+        "aws:ec2/eip:Eip": 3,
+        NAT: 3,
+        ROUTE: 12,  # public, private, firewall -> out, and public -> firewall returns, per AZ
+        "aws:ec2/networkAcl:NetworkAcl": 1,
+        ENDPOINT: 8,
+        "aws:ec2/securityGroup:SecurityGroup": 1,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
+        KEY: 1,
+        LOG_GROUP: 3,  # flow logs, firewall flow, firewall alert
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicy:RolePolicy": 1,
+        "aws:ec2/flowLog:FlowLog": 1,
+        "aws:ec2transitgateway/vpcAttachment:VpcAttachment": 1,
+        "aws:networkfirewall/ruleGroup:RuleGroup": 1,
+        "aws:networkfirewall/firewallPolicy:FirewallPolicy": 1,
+        FIREWALL: 1,
+        "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": 1,
+    }
+    assert len(prod.resources) == 81
+
+
+def test_nat_gateways_follow_the_mode_each_with_a_vpc_eip(profile: Profile) -> None:
+    args, record = profile
+    count = {"none": 0, "single": 1, "per-az": args.az_count}[args.nat_gateways]
+    nats = record.by_type(NAT)
+    public = subnets(record, "public")
+    assert len(nats) == len(record.by_type("aws:ec2/eip:Eip")) == count
+    assert {inputs(n)["subnetId"] for n in nats} == {s.id for s in public[:count]}
+    assert all(inputs(e)["domain"] == "vpc" for e in record.by_type("aws:ec2/eip:Eip"))
+
+
+def test_without_nat_the_private_tier_has_no_way_out() -> None:
+    record = record_of("bare")
+    assert all(routes(record, t) == {} for t in tables(record, "private"))
+
+
+# --- subnets and routing ----------------------------------------------------------------
+
+
+def test_each_tier_has_one_subnet_per_az_with_the_planned_cidr(profile: Profile) -> None:
+    args, record = profile
+    plan = cidr.plan(args.vpc_cidr, args.az_count)
+    zones = [f"eu-west-1{c}" for c in "abc"[: args.az_count]]
+    for tier in ("public", "private", "data"):
+        found = subnets(record, tier)
+        assert [inputs(s)["cidrBlock"] for s in found] == list(plan.tier(tier))
+        assert [inputs(s)["availabilityZone"] for s in found] == zones
+
+
+def test_only_public_subnets_map_public_ips_on_launch(record: Record) -> None:
+    for subnet in record.by_type(SUBNET):
+        public = inputs(subnet)["tags"]["Tier"] == "public"
+        assert bool(inputs(subnet).get("mapPublicIpOnLaunch")) is public, subnet.name
+
+
+def test_subnets_carry_their_tier_and_load_balancer_role(record: Record) -> None:
+    roles = {"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"}
+    for subnet in record.by_type(SUBNET):
+        tags = inputs(subnet)["tags"]
+        assert tags["Tier"] in ("public", "private", "data", "firewall")
+        expected = roles.get(tags["Tier"])
+        assert {k for k in tags if k.startswith("kubernetes.io/")} == ({expected} - {None})
+        if expected:
+            assert tags[expected] == "1"
+
+
+def test_public_route_tables_send_internet_traffic_to_the_internet_gateway(record: Record) -> None:
+    igw = record.one("aws:ec2/internetGateway:InternetGateway").id
+    for table in tables(record, "public"):
+        assert routes(record, table)["0.0.0.0/0"]["gatewayId"] == igw
+
+
+def test_data_route_tables_have_no_route_at_all(record: Record) -> None:
+    for table in tables(record, "data"):
+        assert routes(record, table) == {}
+
+
+def test_dev_private_subnets_leave_through_the_single_nat(dev: Record) -> None:
+    nat = nat_in(dev, subnets(dev, "public")[0])
+    for table in tables(dev, "private"):
+        assert routes(dev, table).keys() == {"0.0.0.0/0"}
+        assert routes(dev, table)["0.0.0.0/0"]["natGatewayId"] == nat
+
+
+def test_prod_egress_passes_the_firewall_of_its_az_before_its_nat(prod: Record) -> None:
+    public, private = subnets(prod, "public"), subnets(prod, "private")
+    firewall = subnets(prod, "firewall")
+    for az in range(3):
+        endpoint = firewall_endpoint_in(prod, firewall[az])
+        private_routes = routes(prod, table_of(prod, private[az]))
+        assert private_routes.keys() == {"0.0.0.0/0"}
+        assert private_routes["0.0.0.0/0"]["vpcEndpointId"] == endpoint
+        firewall_routes = routes(prod, table_of(prod, firewall[az]))
+        assert firewall_routes["0.0.0.0/0"]["natGatewayId"] == nat_in(prod, public[az])
+        # the NAT's replies re-enter the same firewall endpoint: symmetric flows
+        return_route = routes(prod, table_of(prod, public[az]))[inputs(private[az])["cidrBlock"]]
+        assert return_route["vpcEndpointId"] == endpoint
+
+
+def test_single_nat_behind_the_firewall_returns_each_az_through_its_own_endpoint() -> None:
+    record = run(replace(PROD, nat_gateways="single"))
+    first_public = table_of(record, subnets(record, "public")[0])
+    returns = routes(record, first_public)
+    for private, firewall in zip(
+        subnets(record, "private"), subnets(record, "firewall"), strict=True
+    ):
+        endpoint = firewall_endpoint_in(record, firewall)
+        assert returns[inputs(private)["cidrBlock"]]["vpcEndpointId"] == endpoint
+
+
+def test_s3_gateway_endpoint_serves_the_private_and_data_route_tables(record: Record) -> None:
+    (s3,) = [e for e in record.by_type(ENDPOINT) if inputs(e)["vpcEndpointType"] == "Gateway"]
+    assert inputs(s3)["serviceName"] == "com.amazonaws.eu-west-1.s3"
+    expected = tables(record, "private") + tables(record, "data")
+    assert sorted(inputs(s3)["routeTableIds"]) == sorted(expected)
+
+
+def test_data_subnets_acl_admits_only_private_and_data_cidrs(record: Record) -> None:
+    acl = inputs(record.one("aws:ec2/networkAcl:NetworkAcl"))
+    peers = {inputs(s)["cidrBlock"] for tier in ("private", "data") for s in subnets(record, tier)}
+    assert sorted(acl["subnetIds"]) == ids(subnets(record, "data"))
+    for direction in ("ingress", "egress"):
+        assert {rule["cidrBlock"] for rule in acl[direction]} == peers
+        assert all(rule["action"] == "allow" for rule in acl[direction])
+
+
+# --- security groups and endpoints -------------------------------------------------------
+
+
+def test_default_security_group_is_adopted_with_no_rules(record: Record) -> None:
+    default = inputs(record.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"))
+    assert not default.get("ingress")
+    assert not default.get("egress")
+
+
+def test_every_security_group_and_rule_is_described(record: Record) -> None:
+    kinds = (
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    )
+    found = [r for r in record.resources if r.type in kinds]
+    assert found
+    assert all(inputs(r).get("description") for r in found)
+
+
+def test_interface_endpoints_accept_https_from_the_vpc_only(record: Record) -> None:
+    sg = record.one("aws:ec2/securityGroup:SecurityGroup")
+    (rule,) = record.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    vpc_cidr = inputs(record.one("aws:ec2/vpc:Vpc"))["cidrBlock"]
+    assert inputs(rule) | {"tags": None} == {
+        "securityGroupId": sg.id,
+        "description": inputs(rule)["description"],
+        "ipProtocol": "tcp",
+        "fromPort": 443,
+        "toPort": 443,
+        "cidrIpv4": vpc_cidr,
+        "tags": None,
+    }
+    assert "Exposure" not in inputs(sg)["tags"]
+    assert record.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") == []
+
+
+def test_interface_endpoints_sit_in_the_private_subnets_with_private_dns(
+    profile: Profile,
+) -> None:
+    args, record = profile
+    interface = [e for e in record.by_type(ENDPOINT) if inputs(e)["vpcEndpointType"] == "Interface"]
+    private = ids(subnets(record, "private"))
+    sg = record.one("aws:ec2/securityGroup:SecurityGroup").id
+    assert sorted(inputs(e)["serviceName"].rsplit("eu-west-1.", 1)[1] for e in interface) == sorted(
+        args.interface_endpoints
+    )
+    for endpoint in interface:
+        assert inputs(endpoint)["privateDnsEnabled"] is True
+        assert sorted(inputs(endpoint)["subnetIds"]) == private
+        assert inputs(endpoint)["securityGroupIds"] == [sg]
+
+
+def test_transit_gateway_attachment_uses_the_private_subnets_only_when_asked(
+    dev: Record, prod: Record
+) -> None:
+    attachment = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+    assert dev.by_type(attachment) == []
+    attached = inputs(prod.one(attachment))
+    assert attached["transitGatewayId"] == PROD.transit_gateway_id
+    assert sorted(attached["subnetIds"]) == ids(subnets(prod, "private"))
+
+
+# --- logging and the firewall -----------------------------------------------------------
+
+
+def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_log_group(
+    profile: Profile,
+) -> None:
+    args, record = profile
+    flow_log = inputs(record.one("aws:ec2/flowLog:FlowLog"))
+    key = args.flow_log_kms_key_arn or record.one(KEY).outputs["arn"]
+    (group,) = [g for g in record.by_type(LOG_GROUP) if g.name == "net-vpc-flow-logs"]
+    assert flow_log["trafficType"] == "ALL"
+    assert flow_log["logDestinationType"] == "cloud-watch-logs"
+    assert flow_log["logDestination"] == group.outputs["arn"]
+    assert flow_log["iamRoleArn"] == record.one("aws:iam/role:Role").outputs["arn"]
+    for log_group in record.by_type(LOG_GROUP):
+        assert inputs(log_group)["kmsKeyId"] == key
+        assert inputs(log_group)["retentionInDays"] == args.flow_log_retention_days
+
+
+def test_flow_logs_role_trusts_only_this_account_and_writes_only_its_group(record: Record) -> None:
+    trust = json.loads(inputs(record.one("aws:iam/role:Role"))["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    policy = json.loads(inputs(record.one("aws:iam/rolePolicy:RolePolicy"))["policy"])
+    (group,) = [g for g in record.by_type(LOG_GROUP) if g.name == "net-vpc-flow-logs"]
+    arn = group.outputs["arn"]
+    assert [s["Resource"] for s in policy["Statement"]] == [[arn, f"{arn}:*"]]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_log_key_rotates_and_lets_logs_use_it_for_these_groups_only(name: str) -> None:
+    record = record_of(name)
+    key = record.one(KEY)
+    policy = json.loads(inputs(key)["policy"])
+    assert inputs(key)["enableKeyRotation"] is True
+    assert inputs(key)["deletionWindowInDays"] == 30
+    admin, logs = policy["Statement"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert context == "arn:aws:logs:eu-west-1:123456789012:log-group:/gam/net/*"
+    assert all(inputs(g)["name"].startswith("/gam/net/") for g in record.by_type(LOG_GROUP))
+
+
+def test_the_key_is_protected_when_asked(dev: Record, prod: Record) -> None:
+    assert dev.one(KEY).protect is False
+    assert prod.one(KEY).protect is True
+
+
+def test_a_given_log_key_replaces_the_created_one() -> None:
+    record = record_of("bare")
+    assert record.by_type(KEY) == []
+    assert [inputs(g)["kmsKeyId"] for g in record.by_type(LOG_GROUP)] == [BYO_KEY]
+
+
+def test_firewall_allows_only_the_listed_domains_and_drops_the_rest(prod: Record) -> None:
+    group = inputs(prod.one("aws:networkfirewall/ruleGroup:RuleGroup"))
+    assert group["type"] == "STATEFUL"
+    assert group["ruleGroup"]["rulesSource"]["rulesSourceList"] == {
+        "generatedRulesType": "ALLOWLIST",
+        "targetTypes": ["HTTP_HOST", "TLS_SNI"],
+        "targets": list(PROD.egress_allowed_domains),
+    }
+    policy = inputs(prod.one("aws:networkfirewall/firewallPolicy:FirewallPolicy"))["firewallPolicy"]
+    assert policy["statelessDefaultActions"] == ["aws:forward_to_sfe"]
+    assert policy["statelessFragmentDefaultActions"] == ["aws:forward_to_sfe"]
+    assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
+    assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
+    assert "aws:drop_established" in policy["statefulDefaultActions"]
+
+
+def test_firewall_sits_in_the_firewall_subnets_and_logs_flows_and_alerts(prod: Record) -> None:
+    firewall = prod.one(FIREWALL)
+    mapped = [m["subnetId"] for m in inputs(firewall)["subnetMappings"]]
+    assert sorted(mapped) == ids(subnets(prod, "firewall"))
+    logging = inputs(prod.one("aws:networkfirewall/loggingConfiguration:LoggingConfiguration"))
+    configs = logging["loggingConfiguration"]["logDestinationConfigs"]
+    groups = {inputs(g)["name"] for g in prod.by_type(LOG_GROUP)}
+    assert logging["firewallArn"] == firewall.outputs["arn"]
+    assert {c["logType"] for c in configs} == {"FLOW", "ALERT"}
+    assert all(c["logDestination"]["logGroup"] in groups for c in configs)
+
+
+def test_a_missing_firewall_endpoint_fails_with_a_clear_message() -> None:
+    statuses = [
+        {"sync_states": [{"attachments": [{"subnet_id": "subnet-a", "endpoint_id": "vpce-a"}]}]}
+    ]
+    assert _endpoint_in(statuses, "subnet-a") == "vpce-a"
+    with pytest.raises(ValueError, match="no endpoint in subnet subnet-b"):
+        _endpoint_in(statuses, "subnet-b")
+
+
+# --- the tree, tags, outputs ------------------------------------------------------------
+
+
+def test_every_child_descends_from_the_component(record: Record) -> None:
+    (component,) = record.by_type(TYPE_TOKEN)
+    for resource in record.resources:
+        if resource is not component:
+            assert component in list(record.ancestors(resource)), resource.name
+            assert resource.name.startswith("net-"), resource.name
+
+
+def test_every_taggable_child_has_the_standard_tags_and_its_name(record: Record) -> None:
+    tagged = [r for r in record.resources if r.custom and taggable(r.type)]
+    assert len(tagged) > len(record.resources) / 2
+    for resource in tagged:
+        tags = inputs(resource).get("tags") or {}
+        assert {k: tags.get(k) for k in REQUIRED_TAGS} == {k: TAGS[k] for k in REQUIRED_TAGS}
+        assert tags["Name"] == resource.name
+
+
+def test_outputs_resolve_to_the_registered_ids(record: Record) -> None:
+    out = record.outputs
+    assert out["vpc_id"] == record.one("aws:ec2/vpc:Vpc").id
+    for tier in ("public", "private", "data"):
+        assert sorted(out[f"{tier}_subnet_ids"]) == ids(subnets(record, tier))
+        assert sorted(out["route_table_ids"][tier]) == sorted(tables(record, tier))
+    assert out["endpoint_security_group_id"] == record.one("aws:ec2/securityGroup:SecurityGroup").id
+
+
+# --- invalid arguments ----------------------------------------------------------------
+
+
+def test_all_invalid_arguments_are_reported_at_once_before_any_resource() -> None:
+    bad = NetworkingArgs(
+        vpc_cidr="10.0.0.0/24",
+        az_count=5,
+        nat_gateways="none",
+        tags={"Project": "gam-platform"},
+        flow_log_retention_days=42,
+        flow_log_kms_key_arn="alias/logs",
+        interface_endpoints=("sts", "sts", "s3", "Bad Name"),
+        transit_gateway_id="vpc-123",
+        network_firewall=True,
+        egress_allowed_domains=("https://example.com",),
+    )
+    with pytest.raises(InvalidArgs) as raised:
+        run_program(lambda: Networking("net", bad))
+    monitor = pulumi.runtime.settings.get_monitor()
+    assert isinstance(monitor, RecordingMonitor)
+    assert monitor.recorded == []
+    assert len(raised.value.problems) == 11
+    assert "too small for the subnet plan" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"vpc_cidr": "10.0.0.0/24"}, "use a /16 to /20"),
+        ({"az_count": 4}, "az_count must be from 2 to 3"),
+        ({"nat_gateways": "two"}, "nat_gateways must be one of"),
+        ({"tags": {}}, "build them with infra.naming.standard_tags"),
+        ({"flow_log_retention_days": 0}, "use one of"),
+        ({"flow_log_kms_key_arn": "1234abcd"}, "leave it unset to create a key"),
+        ({"interface_endpoints": ("ecr api",)}, "not service names"),
+        ({"interface_endpoints": ("sts", "sts")}, "list each once"),
+        ({"interface_endpoints": ("s3",)}, "S3 always has a gateway endpoint"),
+        ({"transit_gateway_id": "tgw"}, "not a transit gateway id"),
+        ({"network_firewall": True}, "needs egress_allowed_domains"),
+        ({"egress_allowed_domains": ("example.com",)}, "turn the firewall on"),
+        (
+            {
+                "network_firewall": True,
+                "egress_allowed_domains": ("a.com",),
+                "nat_gateways": "none",
+            },
+            "set nat_gateways to 'single' or 'per-az'",
+        ),
+        ({"egress_allowed_domains": ("Example.COM",)}, "not lower-case domain names"),
+        ({"egress_allowed_domains": tuple(f"d{i}.com" for i in range(500))}, "use wildcards"),
+    ],
+)
+def test_each_invalid_argument_says_what_to_change(change: dict[str, Any], says: str) -> None:
+    found = problems(replace(DEV, **change))
+    assert any(says in p for p in found), found
+
+
+def test_valid_profiles_have_no_problems() -> None:
+    assert problems(DEV) == problems(PROD) == []

@@ -1,0 +1,216 @@
+"""The pack as its own process, called over the Analyzer gRPC protocol as the engine calls it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra import policy
+from infra.engine_types import SECRET_SIG, SIG, Record, RecordedResource
+from infra.naming import standard_tags
+
+STACK = "prod"
+TAGS = standard_tags(environment=STACK, owner="team", cost_center="cc-1")
+
+
+def resource(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> RecordedResource:
+    urn = f"urn:pulumi:{STACK}::gam-platform::{type_}::{name}"
+    return RecordedResource(
+        urn=urn,
+        type=type_,
+        name=name,
+        parent=None,
+        custom=True,
+        remote=False,
+        id=f"{name}-id",
+        inputs=inputs,
+        outputs={**inputs, "arn": f"arn:aws:test:::{name}"},
+        options={"protect": False, "dependencies": [], "propertyDependencies": {}, **options},
+    )
+
+
+def analyze(
+    *resources: RecordedResource, config: dict[str, Any] | None = None
+) -> policy.PolicyReport:
+    record = Record(
+        stack=STACK, project="gam-platform", region="eu-west-1", resources=list(resources)
+    )
+    return policy.evaluate(record, config=config)
+
+
+def fired(report: policy.PolicyReport, name: str) -> set[str]:
+    return {v.policy for v in report.violations if v.urn.endswith(f"::{name}")}
+
+
+UNSAFE_RDS = resource(
+    "aws:rds/instance:Instance",
+    "legacy-db",
+    {
+        "engine": "postgres",
+        "instanceClass": "db.t3.micro",
+        "allocatedStorage": 20,
+        "storageEncrypted": False,
+        "publiclyAccessible": True,
+        "username": "admin",
+        "password": {SIG: SECRET_SIG, "value": "hunter2hunter2"},
+        "tags": TAGS,
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def unsafe_rds_report() -> policy.PolicyReport:
+    return analyze(UNSAFE_RDS)
+
+
+def test_an_unencrypted_public_rds_instance_is_refused_by_the_right_policies(
+    unsafe_rds_report: policy.PolicyReport,
+) -> None:
+    names = fired(unsafe_rds_report, "legacy-db")
+    assert {"rds-storage-encrypted", "rds-not-publicly-accessible"} <= names
+    assert {
+        "rds-multi-az",
+        "rds-backup-retention",
+        "rds-deletion-protection",
+        "rds-iam-auth",
+    } <= names
+    assert "protect-stateful-resources" in names  # prod, and not protected
+    assert all(v.level == "mandatory" for v in unsafe_rds_report.violations)
+    assert not any(n.startswith(("s3-", "kms-", "eks-")) for n in names)
+
+
+def test_violations_carry_the_urn_severity_and_the_policys_message(
+    unsafe_rds_report: policy.PolicyReport,
+) -> None:
+    encrypted = next(v for v in unsafe_rds_report.violations if v.policy == "rds-storage-encrypted")
+    assert encrypted.urn == UNSAFE_RDS.urn
+    assert encrypted.severity in {"high", "critical"}
+    assert "storageEncrypted" in encrypted.message
+
+
+def test_a_resource_of_each_domain_is_judged_over_the_protocol() -> None:
+    open_sg = resource(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "open-sg",
+        {
+            "description": "ssh",
+            "ingress": [
+                {
+                    "protocol": "tcp",
+                    "fromPort": 22,
+                    "toPort": 22,
+                    "cidrBlocks": ["0.0.0.0/0"],
+                    "description": "ssh",
+                }
+            ],
+            "tags": TAGS,
+        },
+    )
+    key = resource(
+        "aws:kms/key:Key", "plain-key", {"enableKeyRotation": False, "tags": TAGS}, protect=True
+    )
+    logs = resource(
+        "aws:cloudwatch/logGroup:LogGroup", "logs", {"retentionInDays": 7, "tags": TAGS}
+    )
+    admin = resource(
+        "aws:iam/policy:Policy",
+        "admin",
+        {
+            "policy": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+            "tags": TAGS,
+        },
+    )
+    bucket = resource(
+        "aws:s3/bucket:Bucket",
+        "raw",
+        {"bucket": "raw", "tags": {**TAGS, "Purpose": "data"}},
+        protect=True,
+    )
+    queue = resource("aws:sqs/queue:Queue", "jobs", {"tags": {**TAGS, "Environment": "dev"}})
+    report = analyze(open_sg, key, logs, admin, bucket, queue)
+    assert "network-sg-public-ingress" in fired(report, "open-sg")
+    assert fired(report, "plain-key") == {
+        "kms-key-rotation",
+        "kms-key-deletion-window",
+        "kms-key-policy",
+    }
+    assert fired(report, "logs") == {"cloudwatch-log-group-kms", "cloudwatch-log-group-retention"}
+    assert "iam-no-admin-statements" in fired(report, "admin")
+    assert {"s3-bucket-sse-kms", "s3-bucket-public-access-block", "s3-bucket-tls-only"} <= fired(
+        report, "raw"
+    )
+    assert "tags-environment-matches-stack" in fired(report, "jobs")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_stack_passes_every_mandatory_policy(policy_reports, stack: str) -> None:
+    report = policy_reports[stack]
+    assert report.policies_evaluated >= 60
+    assert [(v.policy, v.urn) for v in report.mandatory()] == []
+
+
+def test_an_exemption_needs_a_reason_and_shows_in_the_report() -> None:
+    exempt = {
+        "rds-iam-auth": {
+            "exemptions": [
+                {"resource": "legacy-db", "reason": "vendor app cannot use IAM tokens (TICKET-42)"}
+            ]
+        }
+    }
+    report = analyze(UNSAFE_RDS, config=exempt)
+    assert "rds-iam-auth" not in fired(report, "legacy-db")
+    assert "rds-storage-encrypted" in fired(report, "legacy-db")  # one named policy only
+    assert [(e.policy, e.urn, e.reason) for e in report.exemptions] == [
+        ("rds-iam-auth", UNSAFE_RDS.urn, "vendor app cannot use IAM tokens (TICKET-42)")
+    ]
+    with pytest.raises(policy.PolicyConfigError, match=r"rds-iam-auth\.exemptions\.0\.reason"):
+        analyze(
+            UNSAFE_RDS,
+            config={
+                "rds-iam-auth": {"exemptions": [{"resource": "legacy-db", "reason": "legacy"}]}
+            },
+        )
+
+
+def test_policy_config_is_checked_like_the_engine_does() -> None:
+    with pytest.raises(policy.PolicyConfigError) as caught:
+        analyze(
+            UNSAFE_RDS,
+            config={
+                "no-such-policy": "advisory",
+                "rds-backup-retention": {"minimumRetentionDays": "7"},
+            },
+        )
+    assert "no-such-policy: no such policy" in str(caught.value)
+    assert "rds-backup-retention.minimumRetentionDays" in str(caught.value)
+
+
+def test_thresholds_and_levels_come_from_the_stack_config() -> None:
+    report = analyze(
+        UNSAFE_RDS, config={"rds-multi-az": "advisory", "rds-storage-encrypted": "disabled"}
+    )
+    levels = {v.policy: v.level for v in report.violations}
+    assert levels["rds-multi-az"] == "advisory"
+    assert "rds-storage-encrypted" not in levels
+    assert report.levels["rds-storage-encrypted"] == "disabled"
+
+
+def test_resource_references_reach_the_pack_as_ids_as_the_engine_sends_them() -> None:
+    from infra.engine_types import RESOURCE_SIG
+
+    component = resource(
+        "eks:index:Cluster",
+        "eks",
+        {"tags": TAGS},
+    )
+    component.custom = False
+    component.outputs["eksCluster"] = {SIG: RESOURCE_SIG, "urn": "urn:x", "id": "cluster-id"}
+    report = analyze(component)  # would fail to deserialize a raw reference
+    assert report.policies_evaluated >= 60
