@@ -95,9 +95,14 @@ def preview(
     except (FileNotFoundError, settings.SettingsError) as error:
         err.write(f"error: {error}\n")
         return EXIT_CONFIG
+    # The pack boots in its own process while the program runs, as with the engine.
+    pack = policy.start_pack(stack, engine.PROJECT, pack_dir) if pack_dir else None
     try:
         record = engine.run_stack(stack, root)
     except Exception as error:  # any failure of the program is reported, not dumped
+        if pack is not None:
+            pack.kill()
+            pack.communicate()
         err.write(_paragraph(error) + "\n")
         return EXIT_PROGRAM
     _tree(record, out)
@@ -109,7 +114,7 @@ def preview(
     code = EXIT_OK
     if pack_dir is not None:
         try:
-            report = policy.evaluate(record, pack_dir)
+            report = policy.evaluate(record, pack_dir, process=pack)
         except policy.PolicyConfigError as error:
             err.write(f"error: {error}\n")
             return EXIT_CONFIG

@@ -94,11 +94,8 @@ class PolicyReport:
 # --- the pack process -------------------------------------------------------------
 
 
-@contextmanager
-def running_pack(
-    stack: str, project: str, pack_dir: Path = PACK_DIR
-) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    """Start the pack as the engine does and yield a stub connected to it."""
+def start_pack(stack: str, project: str, pack_dir: Path = PACK_DIR) -> subprocess.Popen[str]:
+    """Start the pack as the engine does (it boots while the caller goes on)."""
     env = {
         **os.environ,
         "PULUMI_PROJECT": project,
@@ -106,7 +103,7 @@ def running_pack(
         "PULUMI_DRY_RUN": "true",
         "PULUMI_ORGANIZATION": "organization",
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-u", str(pack_dir / "__main__.py")],
         cwd=pack_dir,
         env=env,
@@ -114,6 +111,17 @@ def running_pack(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextmanager
+def running_pack(
+    stack: str,
+    project: str,
+    pack_dir: Path = PACK_DIR,
+    process: subprocess.Popen[str] | None = None,
+) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """Yield a stub connected to the pack (`process`, or one started now); stop it after."""
+    process = process or start_pack(stack, project, pack_dir)
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
@@ -352,11 +360,15 @@ def pack_version(pack_dir: Path) -> str:
 
 @contextmanager
 def session(
-    stack: str, project: str, pack_dir: Path = PACK_DIR, config: Mapping[str, Any] | None = None
+    stack: str,
+    project: str,
+    pack_dir: Path = PACK_DIR,
+    config: Mapping[str, Any] | None = None,
+    process: subprocess.Popen[str] | None = None,
 ) -> Iterator[PackSession]:
-    """Start and configure the pack for one stack, as the engine does before a preview."""
+    """Start (or take) and configure the pack for one stack, as the engine does."""
     given = stack_policy_config(stack, pack_dir) if config is None else config
-    with running_pack(stack, project, pack_dir) as stub:
+    with running_pack(stack, project, pack_dir, process) as stub:
         try:
             stub.Handshake(
                 analyzer_pb2.AnalyzerHandshakeRequest(
@@ -379,11 +391,15 @@ def session(
 
 
 def evaluate(
-    record: Record, pack_dir: Path = PACK_DIR, config: Mapping[str, Any] | None = None
+    record: Record,
+    pack_dir: Path = PACK_DIR,
+    config: Mapping[str, Any] | None = None,
+    process: subprocess.Popen[str] | None = None,
 ) -> PolicyReport:
-    """Run the pack over a recorded stack, exactly as the engine would."""
+    """Run the pack over a recorded stack, exactly as the engine would. `process`: a pack
+    started earlier with `start_pack` (its boot then overlaps the program's run)."""
     started = time.perf_counter()
-    with session(record.stack, record.project, pack_dir, config) as pack:
+    with session(record.stack, record.project, pack_dir, config, process) as pack:
         report = pack.new_report()
         pack.analyze(record.resources, report)
         pack.analyze_stack(record.resources, report)

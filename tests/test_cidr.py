@@ -100,3 +100,20 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_an_unknown_tier_is_refused() -> None:
     with pytest.raises(KeyError, match="unknown tier"):
         cidr.plan("10.0.0.0/16", 2).tier("dmz")
+
+
+@given(vpc_third=st.integers(0, 255), inner=st.integers(17, 28), other=st.integers(0, 255))
+def test_route_problems_refuse_ranges_inside_the_vpc_and_accept_ranges_outside(
+    vpc_third: int, inner: int, other: int
+) -> None:
+    vpc = f"10.{vpc_third}.0.0/16"
+    inside = str(next(ipaddress.IPv4Network(vpc).subnets(new_prefix=inner)))
+    assert any("overlaps the VPC" in p for p in cidr.route_problems(vpc, (inside,)))
+    outside = f"172.16.{other}.0/24"
+    assert cidr.route_problems(vpc, (outside,)) == []
+
+
+def test_route_problems_name_bad_and_overlapping_destinations() -> None:
+    found = cidr.route_problems("10.0.0.0/16", ("10.1.0.0/16", "10.1.2.0/24", "nonsense"))
+    assert "'nonsense' is not an IPv4 CIDR such as '10.200.0.0/16'" in found
+    assert "10.1.0.0/16 and 10.1.2.0/24 overlap; list each range once" in found

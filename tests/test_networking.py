@@ -392,6 +392,20 @@ def test_transit_gateway_attachment_uses_the_private_subnets_only_when_asked(
     assert sorted(attached["subnetIds"]) == ids(subnets(prod, "private"))
 
 
+def test_transit_gateway_routes_go_from_every_private_table_after_the_attachment() -> None:
+    routes = ("10.200.0.0/16", "192.168.0.0/20")
+    record = run(replace(PROD, transit_gateway_routes=routes))
+    attachment = record.one("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    private_tables = {
+        t.id for t in record.by_type("aws:ec2/routeTable:RouteTable") if "-private-" in t.name
+    }
+    to_tgw = [r for r in record.by_type(ROUTE) if inputs(r).get("transitGatewayId")]
+    assert sorted(
+        (inputs(r)["routeTableId"], inputs(r)["destinationCidrBlock"]) for r in to_tgw
+    ) == sorted((table, cidr_) for table in private_tables for cidr_ in routes)
+    assert all(attachment.urn in r.options["dependencies"] for r in to_tgw)
+
+
 # --- logging and the firewall -----------------------------------------------------------
 
 
@@ -552,6 +566,21 @@ def test_all_invalid_arguments_are_reported_at_once_before_any_resource() -> Non
         ({"interface_endpoints": ("sts", "sts")}, "list each once"),
         ({"interface_endpoints": ("s3",)}, "S3 always has a gateway endpoint"),
         ({"transit_gateway_id": "tgw"}, "not a transit gateway id"),
+        ({"transit_gateway_routes": ("10.200.0.0/16",)}, "need transit_gateway_id"),
+        (
+            {
+                "transit_gateway_id": "tgw-0123456789abcdef0",
+                "transit_gateway_routes": ("10.10.1.0/24",),
+            },
+            "overlaps the VPC",
+        ),
+        (
+            {
+                "transit_gateway_id": "tgw-0123456789abcdef0",
+                "transit_gateway_routes": ("10.200.0.0/16", "10.200.4.0/22"),
+            },
+            "list each range once",
+        ),
         ({"network_firewall": True}, "needs egress_allowed_domains"),
         ({"egress_allowed_domains": ("example.com",)}, "turn the firewall on"),
         (

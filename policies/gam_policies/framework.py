@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Siz
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+PACK_NAME = "gam-platform-guardrails"
+
 Severity = Literal["low", "medium", "high", "critical"]
 Category = Literal["security", "reliability", "cost", "governance"]
 

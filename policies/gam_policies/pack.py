@@ -25,9 +25,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from gam_policies.framework import EXEMPTIONS_SCHEMA, Context, Resource, Rule, exemption_for
+from gam_policies.framework import (
+    EXEMPTIONS_SCHEMA,
+    PACK_NAME,
+    Context,
+    Resource,
+    Rule,
+    exemption_for,
+)
 
-PACK_NAME = "gam-platform-guardrails"
+__all__ = ["PACK_NAME", "config_schema", "to_policy"]
 
 _SEVERITY = {
     "low": Severity.LOW,

@@ -8,12 +8,17 @@ baseline (`DELETE` removes it) and must make the rule fire.
 from __future__ import annotations
 
 import copy
+import importlib
+import pkgutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gam_policies.framework import Resource
+from gam_policies.framework import Context, Resource
+from gam_policies.rules import all_rules
 
 DELETE = object()
+RULES = {rule.name: rule for rule in all_rules()}
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,31 @@ def with_prop(props: Any, path: str, value: Any) -> Any:
     else:
         node[last] = value
     return result
+
+
+def all_cases() -> list[Case]:
+    """Every case of every `tests/policies/cases_*.py` module."""
+    import tests.policies as package
+
+    cases: list[Case] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("cases_"):
+            cases.extend(importlib.import_module(f"tests.policies.{info.name}").CASES)
+    return cases
+
+
+def case_config(case: Case) -> dict[str, Any]:
+    """The configuration a case runs with: the rule's defaults, then the case's overrides."""
+    return {**RULES[case.rule].defaults(), **case.config}
+
+
+def violations(
+    case: Case, subject: Resource | list[Resource], config: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """Run the case's rule on `subject` (its baseline or a break of it), with `config`
+    or else `case_config(case)`: messages for a resource rule, (URN, message) for a stack rule."""
+    rule = RULES[case.rule]
+    ctx = Context(stack=case.stack, config=case_config(case) if config is None else config)
+    if isinstance(subject, list):
+        return rule.run_stack(subject, ctx)
+    return rule.run(subject, ctx)

@@ -121,7 +121,11 @@ CASES = [
     Case(
         "network-sg-public-ingress",
         internal_group(),
-        (Break("ingress.0.ipv6CidrBlocks", [WORLD6]), Break("ingress.0.cidrBlocks", [WORLD])),
+        (
+            Break("ingress.0.ipv6CidrBlocks", [WORLD6]),
+            Break("ingress.0.cidrBlocks", [WORLD]),
+            Break("ingress", [permission(22, [WORLD], "SSH from anywhere")]),
+        ),
     ),
     Case(  # a stack that also serves 8443 publicly lists it in allowedPublicPorts
         "network-sg-public-ingress",
@@ -145,6 +149,11 @@ CASES = [
             Break("toPort", 8080, index=2),
             Break("type", "ingress", index=3),
         ),
+    ),
+    Case(  # an internal group's rule opened to the world
+        "network-sg-rule-public-ingress",
+        [internal_group(), ingress_rule(internal_group(), links=True, cidrIpv4=VPC_CIDR)],
+        (Break("cidrIpv4", WORLD, index=1),),
     ),
     Case(  # in a preview the group id is unknown: the property dependency links them
         "network-sg-rule-public-ingress",

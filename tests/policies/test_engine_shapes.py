@@ -1,41 +1,30 @@
-"""The cases of the platform-wide domains again, with props shaped as the engine sends them.
+"""Every case of every domain again, with the values shaped as the engine sends them.
 
-The policy SDK wraps props in read-only proxies (lists are `Sequence`s, not `list`) and
-the engine's Struct encoding turns every number into a float. A check that walks lists
-with `isinstance(x, list)` or compares `type(x) is int` passes the plain-data cases and
-fails in a real preview; this replays every baseline and break in that shape.
+The policy SDK wraps props in read-only proxies (lists are `Sequence`s, not `list`;
+objects are `Mapping`s, not `dict`), and the engine's Struct encoding turns every
+number into a float, in the props and in the policy's configuration alike. A check
+that walks lists with `isinstance(x, list)`, compares `type(x) is int` or prints a
+configured number passes the plain-data cases and misbehaves in a real preview. This
+replays every baseline and every break of `test_rule_cases` in that shape and expects
+exactly the violations of the plain data, messages included.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from gam_policies.framework import Context, Resource
-from gam_policies.rules import all_rules
+from gam_policies.framework import Resource
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from tests.policies.casekit import Case
+from tests.policies.casekit import Break, Case, all_cases, case_config, violations
 
-DOMAINS = (
-    "edge",
-    "messaging",
-    "kms",
-    "iam",
-    "network",
-    "logging",
-    "secrets",
-    "tags",
-    "protection",
-    "stack",
-)
-RULES = {rule.name: rule for rule in all_rules()}
-CASES = [c for d in DOMAINS for c in importlib.import_module(f"tests.policies.cases_{d}").CASES]
+CASES = all_cases()
 
 
 def _floats(value: Any) -> Any:
+    """Plain data as the Struct encoding returns it: every number a float."""
     if isinstance(value, dict):
         return {k: _floats(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -51,19 +40,12 @@ def _engine_view(subject: Resource | list[Resource]) -> Any:
     return replace(subject, props=unknown_checking_proxy(_floats(dict(subject.props))))
 
 
-def _violations(case: Case, subject: Resource | list[Resource]) -> list[Any]:
-    rule = RULES[case.rule]
-    ctx = Context(stack=case.stack, config={**rule.defaults(), **case.config})
-    view = _engine_view(subject)
-    return rule.run_stack(view, ctx) if rule.is_stack_rule else rule.run(view, ctx)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.rule)
-def test_baseline_passes_in_engine_shape(case: Case) -> None:
-    assert _violations(case, case.compliant) == []
-
-
-@pytest.mark.parametrize("case", [c for c in CASES if c.breaks], ids=lambda c: c.rule)
-def test_every_break_fires_in_engine_shape(case: Case) -> None:
-    silent = [b for b in case.breaks if not _violations(case, b.apply(case.compliant))]
-    assert silent == []
+@pytest.mark.parametrize(
+    ("case", "brk"),
+    [(c, None) for c in CASES] + [(c, b) for c in CASES for b in c.breaks],
+    ids=lambda v: v.rule if isinstance(v, Case) else (v.path or "protect") if v else "baseline",
+)
+def test_engine_shape_gets_the_violations_of_plain_data(case: Case, brk: Break | None) -> None:
+    subject = brk.apply(case.compliant) if brk else case.compliant
+    engine = violations(case, _engine_view(subject), _floats(case_config(case)))
+    assert engine == violations(case, subject)

@@ -1,4 +1,5 @@
-"""Policy-document parsing and the wildcard-action decision, shared by IAM and KMS rules."""
+"""Policy-document parsing (`_shared`, used by the IAM, KMS and S3 rules) and the
+wildcard-action decision."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 from collections.abc import Sequence
 
 import pytest
-from gam_policies.rules.iam import is_wildcard_action, judge_document, principals, statements
+from gam_policies.rules._shared import judge_document, principals, statements
+from gam_policies.rules.iam import is_wildcard_action
 
 ALLOW = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
 

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from gam_policies.rules.tags import TAGGABLE_TYPES
 
-TOOL = Path(__file__).resolve().parents[2] / "policies" / "tools" / "gen_taggable_types.py"
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_taggable_types", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.policies.tooling import load_tool
 
 
 def test_committed_list_matches_a_fresh_generation() -> None:
-    tool = _tool()
+    tool = load_tool("gen_taggable_types")
     assert tool.OUTPUT.read_text(encoding="utf-8") == tool.render(tool.taggable_types()), (
         "run: .venv/bin/python policies/tools/gen_taggable_types.py"
     )

@@ -9,8 +9,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, dig, fsbp, require_set
-from gam_policies.rules._common import as_list, linked_nested, of_type, shown, unreferenced
-from gam_policies.rules._shared import number
+from gam_policies.rules._shared import (
+    as_list,
+    linked_nested,
+    number,
+    of_type,
+    shown,
+    unreferenced,
+)
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
@@ -150,13 +156,8 @@ def _rate_based(resource: Resource, ctx: Context) -> Iterator[str]:
 
 def _acl_logging(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
     configs = of_type(resources, WEB_ACL_LOGGING)
-    for acl in unreferenced(of_type(resources, WEB_ACL), configs, "resourceArn"):
-        yield (
-            acl.urn,
-            (
-                f"web ACL {acl.name} has no WebAclLoggingConfiguration whose `resourceArn` refers to it."
-            ),
-        )
+    acls = of_type(resources, WEB_ACL)
+    yield from unreferenced(acls, configs, "resourceArn", "web ACL", "WebAclLoggingConfiguration")
 
 
 RULES = [

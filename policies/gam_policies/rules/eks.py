@@ -18,7 +18,7 @@ from gam_policies.framework import (
     require,
     require_set,
 )
-from gam_policies.rules._shared import items, number, subnet_tier_violations
+from gam_policies.rules._shared import items, number, shown, subnet_tier_violations
 
 COMPONENT = "eks:index:Cluster"
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -96,10 +96,9 @@ def _imdsv2(resource: Resource, ctx: Context) -> Iterator[str]:
         yield from require(resource, "metadataOptions.httpTokens", "required", what)
         hops = number(resource, "metadataOptions.httpPutResponseHopLimit")
         if hops is None or hops > MAX_HOP_LIMIT:
-            shown = "unset" if hops is None else f"{hops:g}"
             yield (
                 "Containers can reach instance credentials: "
-                f"`metadataOptions.httpPutResponseHopLimit` is {shown}, at most {MAX_HOP_LIMIT}."
+                f"`metadataOptions.httpPutResponseHopLimit` is {shown(hops)}, at most {MAX_HOP_LIMIT}."
             )
     elif resource.type == NODE_GROUP:
         if not (resource.get("launchTemplate.id") or resource.get("launchTemplate.name")):

@@ -1,16 +1,17 @@
 """IAM: no administrator or service-wide wildcard grants, OIDC trust pinned to audience and subject.
 
-Also home of the policy-document parsing the other domains (KMS key policies) use.
+A policy document is read as JSON text or as an object, its `Statement` as one object
+or a list (`_shared.statements`, which KMS key policies and S3 bucket policies use too);
+a document that cannot be read is a violation.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp
-from gam_policies.rules._common import as_list
+from gam_policies.rules._shared import Judge, Statement, as_list, judge_document, principals
 
 ROLE = "aws:iam/role:Role"
 IDENTITY_POLICY_TYPES = (
@@ -25,54 +26,8 @@ IDENTITY_POLICY_TYPES = (
 # privileges across the account when granted on Resource `*`.
 SENSITIVE_SERVICES = frozenset({"iam", "kms", "s3", "secretsmanager", "sts"})
 
-Statement = Mapping[str, Any]
-Judge = Callable[[Statement], str | None]
 
-
-# --- policy documents ----------------------------------------------------------------
-
-
-def statements(document: Any) -> list[Statement] | None:
-    """The statements of a policy document given as JSON text or as a parsed mapping.
-
-    `Statement` may be one object or a list of them. None if `document` is not a policy
-    document (not JSON, not an object, no `Statement`, a statement that is not an object).
-    """
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return None
-    if not isinstance(document, Mapping):
-        return None
-    found = document.get("Statement")
-    found = as_list(found) if found is not None else None
-    if found is None or not all(isinstance(s, Mapping) for s in found):
-        return None
-    return found
-
-
-def principals(statement: Statement, kind: str) -> list[Any]:
-    """The statement's principals of one kind ("AWS", "Federated", ...); `"*"` is every kind."""
-    principal = statement.get("Principal")
-    if principal == "*":
-        return ["*"]
-    return as_list(principal.get(kind)) if isinstance(principal, Mapping) else []
-
-
-def judge_document(path: str, document: Any, judge: Judge) -> Iterator[str]:
-    """Run `judge` on each Allow statement; an unset or unreadable document is a violation."""
-    if document in (None, ""):
-        yield f"`{path}` is not set."
-        return
-    found = statements(document)
-    if found is None:
-        yield f"`{path}` is not a readable policy document (JSON object with a `Statement`)."
-        return
-    for index, statement in enumerate(found):
-        problem = judge(statement) if statement.get("Effect") == "Allow" else None
-        if problem:
-            yield f"`{path}` statement {index} {problem}"
+# --- identity policies ------------------------------------------------------------------
 
 
 def _identity_documents(resource: Resource) -> list[tuple[str, Any]]:

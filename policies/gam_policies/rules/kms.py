@@ -1,6 +1,8 @@
 """KMS keys: rotation, a deletion window, an explicit key policy without public principals.
 
-Also `customer_key`, the check other domains use for "encrypted with a customer managed key".
+Also `customer_key`, the check other domains (log groups, trails, secrets, queues, topics)
+use for "encrypted with a customer managed key": an unset key and an AWS managed key
+(`alias/aws/...`) both fail.
 """
 
 from __future__ import annotations
@@ -8,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, require, require_set
-from gam_policies.rules._common import below_minimum
-from gam_policies.rules.iam import Statement, judge_document, principals
+from gam_policies.rules._shared import Statement, below_minimum, judge_document, principals
 
 KEY = "aws:kms/key:Key"
 

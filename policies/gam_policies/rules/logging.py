@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, require
-from gam_policies.rules._common import below_minimum
+from gam_policies.rules._shared import below_minimum
 from gam_policies.rules.kms import customer_key
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"

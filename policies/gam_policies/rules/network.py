@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, references, tags_of
-from gam_policies.rules._common import as_list, of_type, shown, to_number, unreferenced
+from gam_policies.rules._shared import SUBNET, as_list, of_type, shown, to_number, unreferenced
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -21,7 +21,6 @@ EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-SUBNET = "aws:ec2/subnet:Subnet"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
@@ -68,7 +67,7 @@ def public_ingress_problem(
     if not ports_allowed(protocol, from_port, to_port, allowed):
         return (
             f"allows ingress from {open_cidrs} on protocol {shown(protocol)} ports "
-            f"{shown(from_port)}-{shown(to_port)}; only TCP/UDP ports {list(allowed)} may be public"
+            f"{shown(from_port)}-{shown(to_port)}; only TCP/UDP ports {shown(allowed)} may be public"
         )
     return None
 
@@ -125,8 +124,7 @@ def _descriptions(resource: Resource, ctx: Context) -> Iterator[str]:
 
 def _flow_logs(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
     flow_logs = of_type(resources, FLOW_LOG)
-    for vpc in unreferenced(of_type(resources, VPC), flow_logs, "vpcId"):
-        yield vpc.urn, f"VPC {vpc.name} has no aws:ec2/flowLog:FlowLog whose `vpcId` refers to it."
+    yield from unreferenced(of_type(resources, VPC), flow_logs, "vpcId", "VPC", FLOW_LOG)
 
 
 def _subnet_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:

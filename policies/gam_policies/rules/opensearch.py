@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, dig, fsbp, require, require_set
-from gam_policies.rules._shared import items, number
+from gam_policies.rules._shared import items, number, shown
 
 DOMAIN = "aws:opensearch/domain:Domain"
 
@@ -79,8 +79,7 @@ def _high_availability(resource: Resource, ctx: Context) -> Iterator[str]:
     for path in ("clusterConfig.dedicatedMasterCount", "clusterConfig.instanceCount"):
         count = number(resource, path)
         if count is None or count < MIN_NODES:
-            shown = "unset" if count is None else f"{count:g}"
-            yield f"{what}: `{path}` is {shown}, at least {MIN_NODES}."
+            yield f"{what}: `{path}` is {shown(count)}, at least {MIN_NODES}."
 
 
 RULES: list[Rule] = [

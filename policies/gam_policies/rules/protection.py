@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gam_policies.framework import Context, Resource, Rule, fsbp, tags_of
+from gam_policies.framework import Context, Resource, Rule, fsbp
+from gam_policies.rules._shared import BUCKET_TYPES, is_data_bucket
 
-BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 STATEFUL_TYPES = (
     "aws:rds/instance:Instance",
     "aws:rds/cluster:Cluster",
@@ -26,13 +26,6 @@ STATEFUL_TYPES = (
     "aws:secretsmanager/secret:Secret",
     "aws:backup/vault:Vault",
 )
-NON_DATA_PURPOSES = frozenset({"logs", "assets", "artifacts"})
-
-
-def is_data_bucket(resource: Resource) -> bool:
-    return (
-        resource.type in BUCKET_TYPES and tags_of(resource).get("Purpose") not in NON_DATA_PURPOSES
-    )
 
 
 def _protected(resource: Resource, ctx: Context) -> Iterator[str]:

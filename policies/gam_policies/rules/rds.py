@@ -20,7 +20,7 @@ from gam_policies.framework import (
     require,
     require_set,
 )
-from gam_policies.rules._shared import items, linked_to, number, subnet_tier_violations
+from gam_policies.rules._shared import items, linked_to, number, shown, subnet_tier_violations
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -88,8 +88,11 @@ def _backup_retention(resource: Resource, ctx: Context) -> Iterator[str]:
     minimum = ctx.config["minimumRetentionDays"]
     days = number(resource, "backupRetentionPeriod")
     if days is None or days < minimum:
-        shown = "unset" if days is None else f"{days:g} days"
-        yield f"Backups are kept too briefly: `backupRetentionPeriod` is {shown}, minimum {minimum}."
+        kept = "unset" if days is None else f"{shown(days)} days"
+        yield (
+            "Backups are kept too briefly: `backupRetentionPeriod` is "
+            f"{kept}, minimum {shown(minimum)}."
+        )
 
 
 def _deletion_protection(resource: Resource, ctx: Context) -> Iterator[str]:

@@ -4,12 +4,13 @@ configuration resources whose `bucket` points at it and reports on the bucket
 (exempt a bucket by its own name or URN).
 
 Buckets carry a `Purpose` tag (data, logs, assets, artifacts); a bucket without
-one is treated as a data bucket, the strictest case.
+one, or with any other value (tag values are case-sensitive), is treated as a data
+bucket, the strictest case (`_shared.is_data_bucket`, as in the protection and backup
+rules).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -23,9 +24,18 @@ from gam_policies.framework import (
     fsbp,
     require,
     require_set,
-    tags_of,
 )
-from gam_policies.rules._shared import items, linked_to
+from gam_policies.rules._shared import (
+    BUCKET_TYPES,
+    Statement,
+    as_list,
+    is_data_bucket,
+    items,
+    linked_to,
+    principals,
+    purpose,
+    statements,
+)
 
 
 def _tokens(name: str, *, v2: bool = False) -> tuple[str, ...]:
@@ -34,7 +44,7 @@ def _tokens(name: str, *, v2: bool = False) -> tuple[str, ...]:
     return (f"aws:s3/{module}:{name}",) + ((f"aws:s3/{module}V2:{name}V2",) if v2 else ())
 
 
-BUCKET = _tokens("Bucket", v2=True)
+BUCKET = BUCKET_TYPES  # aws:s3/bucket:Bucket and its deprecated BucketV2 alias
 SSE = _tokens("BucketServerSideEncryptionConfiguration", v2=True)
 VERSIONING = _tokens("BucketVersioning", v2=True)
 PUBLIC_ACCESS_BLOCK = _tokens("BucketPublicAccessBlock")
@@ -45,23 +55,12 @@ OWNERSHIP = _tokens("BucketOwnershipControls")
 REPLICATION = _tokens("BucketReplicationConfig")
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
-NON_DATA_PURPOSES = ("logs", "assets", "artifacts")
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
     "ignorePublicAcls",
     "restrictPublicBuckets",
 )
-
-
-def purpose(bucket: Resource) -> str:
-    """The bucket's `Purpose` tag, lower-cased; `data` where the tag is missing."""
-    return str(tags_of(bucket).get("Purpose") or "data").lower()
-
-
-def is_data_bucket(bucket: Resource) -> bool:
-    """Fails closed: a missing or unrecognised `Purpose` counts as data."""
-    return purpose(bucket) not in NON_DATA_PURPOSES
 
 
 def _per_bucket(
@@ -116,7 +115,7 @@ def _public_access_block(config: Resource) -> Iterator[str]:
 
 
 def _tls_only(config: Resource) -> Iterator[str]:
-    if not any(denies_insecure_transport(s) for s in policy_statements(config.get("policy"))):
+    if not any(denies_insecure_transport(s) for s in statements(config.get("policy")) or ()):
         yield (
             "`policy` has no statement that denies `s3:*` to every principal when "
             "`aws:SecureTransport` is false."
@@ -144,40 +143,20 @@ def _replication(config: Resource) -> Iterator[str]:
         yield "replication has no rule whose `rules[].status` is 'Enabled'."
 
 
-# --- bucket policy parsing ---------------------------------------------------------
+# --- bucket policy statements --------------------------------------------------------
 
 
-def policy_statements(policy: Any) -> list[Mapping[str, Any]]:
-    """The statements of a bucket policy given as JSON text or as a mapping; [] if unreadable."""
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return []
-    statements = policy.get("Statement") if isinstance(policy, Mapping) else None
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, Sequence) or isinstance(statements, str):
-        return []
-    return [s for s in statements if isinstance(s, Mapping)]
-
-
-def _strings(value: Any) -> list[str]:
+def _lower(value: Any) -> list[str]:
     """A policy element that may be one value or a list, as lower-cased strings."""
-    values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-    return [str(v).lower() for v in values if v is not None]
+    return [str(v).lower() for v in as_list(value) if v is not None]
 
 
-def denies_insecure_transport(statement: Mapping[str, Any]) -> bool:
+def denies_insecure_transport(statement: Statement) -> bool:
     """Deny, to everyone, every S3 action, when the request did not come over TLS."""
-    principal = statement.get("Principal")
-    everyone = principal == "*" or (
-        isinstance(principal, Mapping) and "*" in _strings(principal.get("AWS"))
-    )
-    every_action = bool({"s3:*", "*"} & set(_strings(statement.get("Action"))))
+    every_action = bool({"s3:*", "*"} & set(_lower(statement.get("Action"))))
     return (
         statement.get("Effect") == "Deny"
-        and everyone
+        and "*" in principals(statement, "AWS")
         and every_action
         and _insecure_transport_condition(statement.get("Condition"))
     )
@@ -192,7 +171,7 @@ def _insecure_transport_condition(condition: Any) -> bool:
         ):
             continue
         for key, value in clauses.items():
-            if str(key).lower() == "aws:securetransport" and _strings(value) == ["false"]:
+            if str(key).lower() == "aws:securetransport" and _lower(value) == ["false"]:
                 return True
     return False
 

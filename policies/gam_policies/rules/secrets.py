@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from gam_policies.framework import Context, Resource, Rule, fsbp
-from gam_policies.rules._common import of_type, unreferenced
+from gam_policies.rules._shared import of_type, unreferenced
 from gam_policies.rules.kms import customer_key
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -24,14 +24,8 @@ def _rotation(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str
     rotations = [
         r for r in of_type(resources, SECRET_ROTATION) if r.get("rotationEnabled") is not False
     ]
-    for secret in unreferenced(of_type(resources, SECRET), rotations, "secretId"):
-        yield (
-            secret.urn,
-            (
-                f"secret {secret.name} has no enabled aws:secretsmanager/secretRotation:SecretRotation "
-                "whose `secretId` refers to it."
-            ),
-        )
+    secrets = of_type(resources, SECRET)
+    yield from unreferenced(secrets, rotations, "secretId", "secret", f"enabled {SECRET_ROTATION}")
 
 
 RULES = [

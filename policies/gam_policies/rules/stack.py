@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from gam_policies.framework import Context, Resource, Rule, fsbp, references
-from gam_policies.rules._common import as_list, of_type, unreferenced
+from gam_policies.rules._shared import BUCKET_TYPES, as_list, is_data_bucket, of_type, unreferenced
 from gam_policies.rules.edge import DISTRIBUTION, WEB_ACL
-from gam_policies.rules.protection import BUCKET_TYPES, is_data_bucket
 from gam_policies.rules.tags import effective_tags
 
 DATABASE_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
@@ -62,14 +61,8 @@ def is_public_application_lb(resource: Resource) -> bool:
 def _public_lb_waf(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
     public = [lb for lb in of_type(resources, *LOAD_BALANCER_TYPES) if is_public_application_lb(lb)]
     associations = of_type(resources, WEB_ACL_ASSOCIATION)
-    for lb in unreferenced(public, associations, "resourceArn"):
-        yield (
-            lb.urn,
-            (
-                f"internet-facing load balancer {lb.name} has no "
-                "aws:wafv2/webAclAssociation:WebAclAssociation whose `resourceArn` refers to it."
-            ),
-        )
+    what = "internet-facing load balancer"
+    yield from unreferenced(public, associations, "resourceArn", what, WEB_ACL_ASSOCIATION)
 
 
 RULES = [

@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, fsbp, tags_of
-from gam_policies.rules._common import shown
+from gam_policies.rules._shared import shown
 
 TAGGABLE_TYPES: tuple[str, ...] = tuple(
     json.loads(files("gam_policies").joinpath("taggable_types.json").read_text(encoding="utf-8"))
