@@ -96,6 +96,7 @@ class PolicyReport:
 
 def start_pack(stack: str, project: str, pack_dir: Path = PACK_DIR) -> subprocess.Popen[str]:
     """Start the pack as the engine does (it boots while the caller goes on)."""
+    pack_dir = pack_dir.resolve()  # the pack runs from its own folder
     env = {
         **os.environ,
         "PULUMI_PROJECT": project,

@@ -113,3 +113,19 @@ def test_main_parses_arguments_and_returns_the_exit_code(tmp_path: Path, capsys)
     assert "gam-dev-network" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main(["preview"])
+
+
+def test_a_pack_that_does_not_start_exits_1_with_one_paragraph(tmp_path: Path) -> None:
+    (tmp_path / "__main__.py").write_text("import sys\nsys.exit('no pack here')\n")
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.preview("dev", pack_dir=tmp_path, out=out, err=err)
+    assert code == cli.EXIT_PROGRAM
+    assert err.getvalue().startswith(
+        "error: the policy pack failed: RuntimeError: the policy pack did not start"
+    )
+
+
+def test_a_relative_pack_path_works_from_the_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["preview", "--stack", "dev", "--policy-pack", "policies"]) == cli.EXIT_OK

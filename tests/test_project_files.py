@@ -85,7 +85,7 @@ def test_policy_pack_requirements_match_the_lockfile() -> None:
 
 def test_console_script_is_declared() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["scripts"]["gam-infra"] == "infra.cli:main"
+    assert pyproject["project"]["scripts"]["gam-infra"] == "infra.cli:run"
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -1,0 +1,1 @@
+"""On-demand benchmarks (not tests): `python -m benchmarks.preview_benchmark`."""
