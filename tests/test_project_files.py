@@ -99,3 +99,24 @@ def test_policy_pack_manifest_is_python_with_a_version() -> None:
     assert manifest["runtime"]["name"] == "python"
     assert re.match(r"^\d+\.\d+\.\d+$", manifest["version"])
     assert Path(ROOT / "policies" / "__main__.py").exists()
+
+
+def test_workflows_preview_and_deploy_every_stack_with_its_policy_config() -> None:
+    workflows = {
+        p.stem: yaml.safe_load(p.read_text())
+        for p in (ROOT / ".github" / "workflows").glob("*.yml")
+    }
+    assert {"ci", "preview", "deploy", "drift"} <= set(workflows)
+    assert any(
+        "./dev check" in step.get("run", "") for step in workflows["ci"]["jobs"]["check"]["steps"]
+    )
+    for name in ("preview", "drift"):
+        job = next(iter(workflows[name]["jobs"].values()))
+        assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+        pulumi_step = next(
+            s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
+        )
+        assert pulumi_step["with"]["policyPacks"] == "policies"
+        assert pulumi_step["with"]["policyPackConfigs"].startswith("policies/config/")
+    for stack in ("dev", "staging", "prod"):
+        assert (ROOT / "policies" / "config" / f"{stack}.json").exists()
