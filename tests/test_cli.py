@@ -129,3 +129,35 @@ def test_a_pack_that_does_not_start_exits_1_with_one_paragraph(tmp_path: Path) -
 def test_a_relative_pack_path_works_from_the_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     assert cli.main(["preview", "--stack", "dev", "--policy-pack", "policies"]) == cli.EXIT_OK
+
+
+def _pack_with_dev_config(tmp_path: Path, config: dict) -> Path:
+    pack = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__"))
+    (pack / "config" / "dev.json").write_text(json.dumps(config))
+    return pack
+
+
+def test_mandatory_violations_exit_3_and_are_listed_by_level_policy_and_urn(tmp_path: Path) -> None:
+    pack = _pack_with_dev_config(tmp_path, {})  # dev's logs key is not protected
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.preview("dev", tmp_path / "dev.json", pack_dir=pack, out=out, err=err)
+    assert code == cli.EXIT_POLICY
+    report = out.getvalue()
+    assert "mandatory violations: 1" in report
+    assert "    protect-stateful-resources:\n      urn:pulumi:dev::gam-platform::" in report
+    violations = json.loads((tmp_path / "dev.json").read_text())["policy"]["violations"]
+    assert [(v["policy"], v["level"]) for v in violations] == [
+        ("protect-stateful-resources", "mandatory")
+    ]
+
+
+def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> None:
+    reason = "dev keys are recreated with the stack (PLAT-7)"
+    exemption = {"resource": "gam-dev-network-logs-key", "reason": reason}
+    pack = _pack_with_dev_config(
+        tmp_path, {"protect-stateful-resources": {"exemptions": [exemption]}}
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.preview("dev", pack_dir=pack, out=out, err=err) == cli.EXIT_OK
+    assert "exemptions: 1" in out.getvalue() and f"reason: {reason}" in out.getvalue()
