@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,29 +119,43 @@ def _is_sig(value: Any, sig: str) -> bool:
     return isinstance(value, dict) and value.get(SIG) == sig
 
 
-def unwrap(value: Any) -> Any:
-    """Engine encoding -> plain values: secrets unwrapped, references to their URN."""
+def _convert(
+    value: Any,
+    secret: Callable[[dict[str, Any]], Any],
+    reference: Callable[[dict[str, Any]], Any],
+    unknown: Any = None,
+) -> Any:
+    """Walk a value in the engine's encoding, replacing secrets, references (and unknowns)."""
     if _is_sig(value, SECRET_SIG):
-        return unwrap(value.get("value"))
+        return secret(value)
     if _is_sig(value, RESOURCE_SIG):
-        return value.get("id") or value.get("urn")
+        return reference(value)
+    if unknown is not None and value == UNKNOWN:
+        return unknown
     if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
+        return {k: _convert(v, secret, reference, unknown) for k, v in value.items()}
     if isinstance(value, list):
-        return [unwrap(v) for v in value]
+        return [_convert(v, secret, reference, unknown) for v in value]
     return value
+
+
+def _reference_id(reference: dict[str, Any]) -> Any:
+    return reference.get("id") or reference.get("urn")
+
+
+def unwrap(value: Any) -> Any:
+    """Engine encoding -> plain values: secrets unwrapped, references to their id or URN."""
+    return _convert(value, lambda s: unwrap(s.get("value")), _reference_id)
 
 
 def mask(value: Any) -> Any:
-    """Engine encoding -> display values: secrets masked, unknowns marked."""
-    if _is_sig(value, SECRET_SIG):
-        return MASK
-    if _is_sig(value, RESOURCE_SIG):
-        return value.get("urn")
-    if value == UNKNOWN:
-        return "[unknown]"
-    if isinstance(value, dict):
-        return {k: mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v) for v in value]
-    return value
+    """Engine encoding -> display values: secrets masked, references as URNs, unknowns marked."""
+    return _convert(value, lambda _: MASK, lambda r: r.get("urn"), "[unknown]")
+
+
+def downgrade_references(value: Any) -> Any:
+    """Resource references as the engine sends them to analyzers: the referenced resource's
+    id (its URN where it has none). Secrets keep their encoding."""
+    return _convert(
+        value, lambda s: {**s, "value": downgrade_references(s.get("value"))}, _reference_id
+    )

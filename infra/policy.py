@@ -32,7 +32,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from infra.engine import ROOT
-from infra.engine_types import RESOURCE_SIG, SIG, Record, RecordedResource
+from infra.engine_types import Record, RecordedResource, downgrade_references
 
 PACK_DIR = ROOT / "policies"
 # How the pack words an exemption in a not-applicable reason (gam_policies.framework).
@@ -200,21 +200,9 @@ def _struct_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
 # --- requests ------------------------------------------------------------------------
 
 
-def _downgrade(value: Any) -> Any:
-    """Resource references as the engine sends them to analyzers: the referenced
-    resource's id (its URN where it has none). Secrets keep their encoding."""
-    if isinstance(value, dict):
-        if value.get(SIG) == RESOURCE_SIG:
-            return value.get("id") or value.get("urn")
-        return {k: _downgrade(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_downgrade(v) for v in value]
-    return value
-
-
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
-    struct.update(_downgrade(dict(value)))
+    struct.update(downgrade_references(dict(value)))
     return struct
 
 
