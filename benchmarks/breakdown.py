@@ -67,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("import infra.settings (our settings models)", t)
 
     t = time.perf_counter()
-    from infra import cli, engine, policy  # noqa: F401  (cli: the CLI imports it too)
+    from gam_offline import analyzer, cli, engine  # noqa: F401  (cli: the CLI imports it too)
 
-    step("import infra.engine/policy/cli (+ yaml, jsonschema)", t)
+    step("import gam_offline engine/analyzer/cli (+ yaml, jsonschema)", t)
 
     t = time.perf_counter()
     import stacks.platform  # noqa: F401
@@ -77,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("import stacks/components (our program's modules)", t)
 
     t = time.perf_counter()
-    config, _ = engine.stack_config(args.stack)
+    config, _ = engine.stack_config(args.stack, ROOT)
     settings.load(args.stack, config)
-    record = engine.run_stack(args.stack)
+    record = engine.run_stack(args.stack, ROOT)
     step("program run (engine.run_stack, first run in process)", t)
 
     t = time.perf_counter()
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("pack boot (process start to port; overlaps the program in the CLI)", t)
 
     t = time.perf_counter()
-    report = policy.evaluate(record, process=pack)
+    report = analyzer.evaluate(record, ROOT / analyzer.PACK_FOLDER, process=pack)
     step("pack analysis (evaluate: handshake, config, Analyze x N, AnalyzeStack)", t)
 
     out = {

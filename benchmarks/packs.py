@@ -1,8 +1,8 @@
 """The policy pack as the benchmark watches it: its boot timed apart, its peak memory read.
 
-`start_booted` starts the pack with `infra.policy.start_pack` (exactly as the CLI does),
+`start_booted` starts the pack with `gam_offline.analyzer.start_pack` (exactly as the CLI does),
 waits for the port line (the pack has then imported everything and serves), and hands
-back a process that `infra.policy.evaluate(record, process=...)` takes as it is: the
+back a process that `gam_offline.analyzer.evaluate(record, pack, process=...)` takes as it is: the
 port line is replayed to it. Just before `evaluate` stops the pack, the pack's peak
 resident memory (VmHWM, after its analysis) is read from /proc.
 
@@ -32,10 +32,11 @@ def vm_hwm_kb(pid: int) -> int:
 
 def start_booted(stack: str) -> tuple[subprocess.Popen[str], float]:
     """A pack started as the CLI starts it and booted; and the seconds its boot took."""
-    from infra import engine, policy
+    from gam_offline import analyzer, engine
 
+    root = Path(__file__).resolve().parent.parent
     started = time.perf_counter()
-    process = policy.start_pack(stack, engine.PROJECT)
+    process = analyzer.start_pack(stack, engine.project_name(root), root / analyzer.PACK_FOLDER)
     assert process.stdout is not None
     port_line = process.stdout.readline()
     boot = time.perf_counter() - started

@@ -177,7 +177,7 @@ def mb(kb: int) -> float:
 def cold(stack: str, runs: int, env: dict[str, str], work: Path) -> dict[str, Any]:
     python = sys.executable
     preview_json = work / "preview.json"
-    preview_cmd = [python, "-m", "infra.cli", "preview", "--stack", stack, "--json"]
+    preview_cmd = [python, "-m", "gam_offline.cli", "preview", "--stack", stack, "--json"]
     preview_cmd.append(str(preview_json))
     # One untimed preview primes the OS file cache (and the bytecode cache) and gives
     # the resource count and types the floors and the breakdown need.
@@ -253,14 +253,15 @@ def cold(stack: str, runs: int, env: dict[str, str], work: Path) -> dict[str, An
 
 def warm(stack: str, count: int, runs: int) -> dict[str, Any]:
     from benchmarks import floor, packs
-    from infra import engine, policy
+    from gam_offline import analyzer, engine
 
     def pack_run(record: Any) -> tuple[float, float]:
         process, boot = packs.start_booted(stack)
-        analysis, _ = timed(lambda: policy.evaluate(record, process=process))
+        pack_dir = ROOT / analyzer.PACK_FOLDER
+        analysis, _ = timed(lambda: analyzer.evaluate(record, pack_dir, process=process))
         return boot, analysis
 
-    record = engine.run_stack(stack)  # warm-up of each
+    record = engine.run_stack(stack, ROOT)  # warm-up of each
     pack_run(record)
     floor.run(floor.register_plain, count)
     floor.run(floor.register_typed, count)
@@ -268,7 +269,7 @@ def warm(stack: str, count: int, runs: int) -> dict[str, Any]:
     program, boot, analysis, total = Series(), Series(), Series(), Series()
     plain, typed = Series(), Series()
     for _ in range(runs):
-        seconds, record = timed(lambda: engine.run_stack(stack))
+        seconds, record = timed(lambda: engine.run_stack(stack, ROOT))
         program.add(seconds)
         pack_boot, pack_analysis = pack_run(record)
         boot.add(pack_boot)

@@ -23,8 +23,8 @@ import pulumi_aws as aws
 
 from components import cidr
 from components.base import GamComponent, validate
+from components.tags import problems as tag_problems
 from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
-from infra.naming import REQUIRED_TAGS
 
 TYPE_TOKEN = "gam:network:Networking"
 
@@ -53,7 +53,7 @@ class NetworkingArgs:
     """Required. The VPC's block: RFC 1918, a /16 to a /20 (layout: `components.cidr`)."""
 
     tags: Mapping[str, str]
-    """Required. The standard tags (`infra.naming.standard_tags`), on every taggable child."""
+    """Required. The standard tags (`components.tags.standard_tags`), on every taggable child."""
 
     az_count: int = 3
     """How many AZs to use, 2 or 3 (default 3): the region's first available ones."""
@@ -101,9 +101,7 @@ def problems(args: NetworkingArgs) -> list[str]:
     found = cidr.problems(args.vpc_cidr, args.az_count)
     if args.nat_gateways not in NAT_MODES:
         found.append(f"nat_gateways must be one of {NAT_MODES}, not {args.nat_gateways!r}")
-    missing = [t for t in REQUIRED_TAGS if not args.tags.get(t)]
-    if missing:
-        found.append(f"tags lack {missing}; build them with infra.naming.standard_tags")
+    found += tag_problems(args.tags)
     if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
         found.append(
             f"flow_log_retention_days {args.flow_log_retention_days!r} is not a CloudWatch "

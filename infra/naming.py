@@ -1,13 +1,11 @@
-"""The one naming function, and the standard tags every taggable resource carries."""
+"""The one naming function of the program."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 PROJECT = "gam-platform"
 SHORT = "gam"
-REQUIRED_TAGS = ("Project", "Environment", "Owner", "CostCenter", "ManagedBy")
 
 _PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -26,20 +24,3 @@ def name(stack: str, *parts: str) -> str:
     if len(result) > 48:
         raise ValueError(f"name {result!r} is longer than 48 characters")
     return result
-
-
-def standard_tags(
-    *, environment: str, owner: str, cost_center: str, extra: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The tags on every taggable resource; `extra` may add to them, never replace them."""
-    tags = {
-        "Project": PROJECT,
-        "Environment": environment,
-        "Owner": owner,
-        "CostCenter": cost_center,
-        "ManagedBy": "pulumi",
-    }
-    clash = sorted(set(extra or {}) & set(tags))
-    if clash:
-        raise ValueError(f"extra tags may not override the standard tags {clash}")
-    return {**tags, **(extra or {})}

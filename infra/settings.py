@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components import cidr
+from components.tags import standard_tags
 from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
 from infra import naming
 from stacks.profiles import PROFILES, Tier, deep_merge
@@ -178,7 +179,8 @@ class Settings(_Model):
 
     @property
     def tags(self) -> dict[str, str]:
-        return naming.standard_tags(
+        return standard_tags(
+            project=self.project,
             environment=self.stack,
             owner=self.owner,
             cost_center=self.cost_center,

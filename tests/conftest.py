@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from infra import engine, policy
-from infra.engine_types import Record
-
-STACKS = ("dev", "staging", "prod")
+from gam_offline import analyzer, engine
+from gam_offline.records import Record
+from tests.support import PACK_DIR, ROOT, STACKS
 
 
 @pytest.fixture(scope="session")
 def stack_records() -> dict[str, Record]:
-    return {stack: engine.run_stack(stack) for stack in STACKS}
+    return {stack: engine.run_stack(stack, ROOT) for stack in STACKS}
 
 
 @pytest.fixture(scope="session")
-def policy_reports(stack_records: dict[str, Record]) -> dict[str, policy.PolicyReport]:
-    return {stack: policy.evaluate(record) for stack, record in stack_records.items()}
+def policy_reports(stack_records: dict[str, Record]) -> dict[str, analyzer.PolicyReport]:
+    return {stack: analyzer.evaluate(record, PACK_DIR) for stack, record in stack_records.items()}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from infra import cli
-from infra.engine import ROOT
+from gam_offline import cli
+from tests.support import PACK_DIR, ROOT
 
 
 def run(*args: str, root: Path = ROOT, pack: bool = False) -> tuple[int, str, str]:
@@ -20,7 +23,7 @@ def run(*args: str, root: Path = ROOT, pack: bool = False) -> tuple[int, str, st
         argv[0],
         Path(argv[1]) if len(argv) > 1 else None,
         root=root,
-        pack_dir=cli.policy.PACK_DIR if pack else None,
+        pack_dir=PACK_DIR if pack else None,
         out=out,
         err=err,
     )
@@ -119,7 +122,7 @@ def test_a_pack_that_does_not_start_exits_1_with_one_paragraph(tmp_path: Path) -
     (tmp_path / "__main__.py").write_text("import sys\nsys.exit('no pack here')\n")
     (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
     out, err = io.StringIO(), io.StringIO()
-    code = cli.preview("dev", pack_dir=tmp_path, out=out, err=err)
+    code = cli.preview("dev", root=ROOT, pack_dir=tmp_path, out=out, err=err)
     assert code == cli.EXIT_PROGRAM
     assert err.getvalue().startswith(
         "error: the policy pack failed: RuntimeError: the policy pack did not start"
@@ -141,7 +144,7 @@ def _pack_with_dev_config(tmp_path: Path, config: dict) -> Path:
 def test_mandatory_violations_exit_3_and_are_listed_by_level_policy_and_urn(tmp_path: Path) -> None:
     pack = _pack_with_dev_config(tmp_path, {})  # dev's logs key is not protected
     out, err = io.StringIO(), io.StringIO()
-    code = cli.preview("dev", tmp_path / "dev.json", pack_dir=pack, out=out, err=err)
+    code = cli.preview("dev", tmp_path / "dev.json", root=ROOT, pack_dir=pack, out=out, err=err)
     assert code == cli.EXIT_POLICY
     report = out.getvalue()
     assert "mandatory violations: 1" in report
@@ -159,5 +162,60 @@ def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> Non
         tmp_path, {"protect-stateful-resources": {"exemptions": [exemption]}}
     )
     out, err = io.StringIO(), io.StringIO()
-    assert cli.preview("dev", pack_dir=pack, out=out, err=err) == cli.EXIT_OK
+    assert cli.preview("dev", root=ROOT, pack_dir=pack, out=out, err=err) == cli.EXIT_OK
     assert "exemptions: 1" in out.getvalue() and f"reason: {reason}" in out.getvalue()
+
+
+def _copy_of_the_project(target: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", ".venv", ".tools", ".git", "*.json.tmp")
+    for name in ("infra", "components", "stacks", "policies"):
+        shutil.copytree(ROOT / name, target / name, ignore=ignore)
+    for path in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def _gam_infra(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from gam_offline import cli; raise SystemExit(cli.main(sys.argv[1:]))"
+    return subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-c",
+            code,
+            *args,
+        ],  # -P: like the console script, not cwd on sys.path
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the tool, as if installed
+    )
+
+
+def test_the_project_is_found_from_the_working_directory_not_the_tools_install(
+    tmp_path: Path,
+) -> None:
+    """Another checkout, with its own program change, previews as itself: from a folder
+    inside it, and from anywhere with --cwd."""
+    other = _copy_of_the_project(tmp_path / "other")
+    platform = other / "stacks" / "platform.py"
+    platform.write_text(
+        platform.read_text().replace(
+            '"vpcId": network.vpc_id,', '"checkout": "other",\n        "vpcId": network.vpc_id,'
+        )
+    )
+    inside = _gam_infra("preview", "--stack", "dev", "--no-policy", cwd=other / "stacks")
+    assert inside.returncode == cli.EXIT_OK, inside.stderr
+    assert 'checkout: "other"' in inside.stdout
+    elsewhere = _gam_infra("--cwd", str(other), "preview", "--stack", "dev", cwd=tmp_path)
+    assert elsewhere.returncode == cli.EXIT_OK, elsewhere.stderr
+    assert 'checkout: "other"' in elsewhere.stdout and "mandatory violations: 0" in elsewhere.stdout
+    here = _gam_infra("preview", "--stack", "dev", "--no-policy", "-C", str(ROOT), cwd=tmp_path)
+    assert here.returncode == cli.EXIT_OK and "checkout" not in here.stdout
+
+
+def test_outside_any_project_the_tool_says_so_and_exits_2(tmp_path: Path) -> None:
+    done = _gam_infra("preview", "--stack", "dev", cwd=tmp_path)
+    assert done.returncode == cli.EXIT_CONFIG
+    assert "no Pulumi.yaml in" in done.stderr and "Traceback" not in done.stderr

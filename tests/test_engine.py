@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pulumi
@@ -10,9 +13,10 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pytest
 
-from infra import engine
-from infra.engine_types import FAKE_ACCOUNT, MASK, SECRET_SIG, SIG
-from infra.fakes import UnansweredInvoke
+from gam_offline import engine
+from gam_offline.fakes import FAKES, UnansweredInvoke, fake
+from gam_offline.records import FAKE_ACCOUNT, MASK, SECRET_SIG, SIG
+from tests.support import ROOT
 
 
 class Holder(pulumi.ComponentResource):
@@ -219,3 +223,63 @@ def test_stack_config_replaces_secure_values_with_placeholders_that_stay_secret(
     assert record.outputs["token"] == engine.SECRET_PLACEHOLDER
     assert "token" in record.secret_outputs
     assert record.masked_outputs()["token"] == MASK
+
+
+def test_the_project_is_the_nearest_pulumi_yaml_at_or_above_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: outer\nruntime: python\n")
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    assert engine.find_project(inner) == tmp_path.resolve()
+    (tmp_path / "a" / "Pulumi.yaml").write_text("name: inner\nruntime: python\n")
+    assert engine.find_project(inner) == (tmp_path / "a").resolve()
+    assert engine.project_name(engine.find_project(inner)) == "inner"
+
+
+def test_a_folder_outside_any_project_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(engine.ProjectNotFound, match=r"no Pulumi\.yaml in .* or any folder above"):
+        engine.find_project(tmp_path)
+
+
+def test_each_run_closes_the_event_loop_it_ran_on() -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def program() -> None:
+        loops.append(asyncio.get_event_loop())
+        aws.kms.Key("key", description="k")
+
+    def failing() -> None:
+        program()
+        raise RuntimeError("boom")
+
+    engine.run_program(program)
+    with pytest.raises(RuntimeError, match="boom"):
+        engine.run_program(failing)
+    assert len(loops) == 2 and loops[0] is not loops[1]
+    assert all(loop.is_closed() for loop in loops)
+
+
+def test_a_preview_in_a_fresh_process_leaves_no_event_loop_to_the_interpreter() -> None:
+    """Python warns about a loop still open when it is finalised (and its close then
+    fails on the dead selector); the engine closes its loops itself."""
+    code = "from gam_offline import cli; raise SystemExit(cli.main(['preview', '--stack', 'dev', '--no-policy']))"
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "always::ResourceWarning", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unclosed event loop" not in done.stderr
+    assert "Exception ignored" not in done.stderr
+
+
+def test_every_type_the_stacks_create_has_its_own_fake(stack_records) -> None:
+    created = {r.type for record in stack_records.values() for r in record.resources}
+    custom = {t for t in created if not t.startswith(("gam:", "pulumi:"))}
+    assert sorted(custom - set(FAKES)) == []
+
+
+def test_a_type_can_have_only_one_fake() -> None:
+    with pytest.raises(ValueError, match="already has a fake"):
+        fake("aws:ec2/vpc:Vpc")(lambda inputs, ctx: {})

@@ -1,4 +1,4 @@
-"""One naming function and the standard tags."""
+"""The program's naming function and the standard tags components check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components import tags
 from infra import naming
 
 _part = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,4}){0,2}", fullmatch=True)
@@ -38,14 +39,25 @@ def test_names_are_deterministic_lowercase_and_bounded(stack: str, parts: list[s
     assert result == result.lower() and len(result) <= 48 and result.startswith(f"gam-{stack}-")
 
 
+def _tags(**extra: str) -> dict[str, str]:
+    return tags.standard_tags(
+        project="gam-platform", environment="dev", owner="t", cost_center="c", extra=extra
+    )
+
+
 def test_standard_tags_are_the_required_five() -> None:
-    tags = naming.standard_tags(environment="dev", owner="team", cost_center="cc")
-    assert tuple(tags) == naming.REQUIRED_TAGS
-    assert tags["ManagedBy"] == "pulumi" and tags["Project"] == "gam-platform"
+    standard = _tags()
+    assert tuple(standard) == tags.REQUIRED_TAGS
+    assert standard["ManagedBy"] == "pulumi" and standard["Project"] == "gam-platform"
 
 
 def test_extra_tags_add_but_never_replace() -> None:
-    tags = naming.standard_tags(environment="dev", owner="t", cost_center="c", extra={"Team": "x"})
-    assert tags["Team"] == "x"
+    assert _tags(Team="x")["Team"] == "x"
     with pytest.raises(ValueError, match="Owner"):
-        naming.standard_tags(environment="dev", owner="t", cost_center="c", extra={"Owner": "y"})
+        _tags(Owner="y")
+
+
+def test_a_components_tag_check_names_the_missing_standard_tags() -> None:
+    assert tags.problems(_tags()) == []
+    (problem,) = tags.problems({"Project": "gam-platform", "Owner": ""})
+    assert "['Environment', 'Owner', 'CostCenter', 'ManagedBy']" in problem

@@ -22,11 +22,13 @@ from components.networking import (
     _endpoint_in,
     problems,
 )
-from infra.engine import RecordingMonitor, run_program
-from infra.engine_types import Record, RecordedResource
-from infra.naming import REQUIRED_TAGS, standard_tags
+from components.tags import REQUIRED_TAGS, standard_tags
+from gam_offline.engine import RecordingMonitor, run_program
+from gam_offline.records import Record, RecordedResource
 
-TAGS = standard_tags(environment="test", owner="platform", cost_center="cc-42")
+TAGS = standard_tags(
+    project="gam-platform", environment="test", owner="platform", cost_center="cc-42"
+)
 DEV = NetworkingArgs(vpc_cidr="10.10.0.0/16", az_count=2, nat_gateways="single", tags=TAGS)
 PROD = NetworkingArgs(
     vpc_cidr="10.20.0.0/18",
@@ -559,7 +561,7 @@ def test_all_invalid_arguments_are_reported_at_once_before_any_resource() -> Non
         ({"vpc_cidr": "10.0.0.0/24"}, "use a /16 to /20"),
         ({"az_count": 4}, "az_count must be from 2 to 3"),
         ({"nat_gateways": "two"}, "nat_gateways must be one of"),
-        ({"tags": {}}, "build them with infra.naming.standard_tags"),
+        ({"tags": {}}, "build them with components.tags.standard_tags"),
         ({"flow_log_retention_days": 0}, "use one of"),
         ({"flow_log_kms_key_arn": "1234abcd"}, "leave it unset to create a key"),
         ({"interface_endpoints": ("ecr api",)}, "not service names"),

@@ -1,6 +1,6 @@
 """The pack over gRPC against real shapes: each domain's cases, and a mutated prod stack.
 
-Both run in one pack process (a `policy.session`), as the engine keeps one per update.
+Both run in one pack process (a `analyzer.session`), as the engine keeps one per update.
 """
 
 from __future__ import annotations
@@ -9,20 +9,21 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+
+from gam_offline import analyzer
+from gam_offline.records import Record, RecordedResource
 from gam_policies.framework import Resource
 from gam_policies.rules import all_rules
-
-from infra import policy
-from infra.engine_types import Record, RecordedResource
 from tests.policies.casekit import Break, Case, all_cases, with_prop
+from tests.support import PACK_DIR
 
 RULES = {rule.name: rule for rule in all_rules()}
 CASES = all_cases()
 
 
 @pytest.fixture(scope="module")
-def pack() -> Iterator[policy.PackSession]:
-    with policy.session("prod", "gam-platform") as session:
+def pack() -> Iterator[analyzer.PackSession]:
+    with analyzer.session("prod", "gam-platform", PACK_DIR) as session:
         yield session
 
 
@@ -46,7 +47,7 @@ def _recorded(resource: Resource) -> RecordedResource:
     )
 
 
-def _fired(pack: policy.PackSession, rule: str, subject: Resource | list[Resource]) -> bool:
+def _fired(pack: analyzer.PackSession, rule: str, subject: Resource | list[Resource]) -> bool:
     report = pack.new_report()
     if isinstance(subject, list):
         pack.analyze_stack([_recorded(r) for r in subject], report)
@@ -69,7 +70,7 @@ def _first_case_per_domain() -> list[Case]:
 
 @pytest.mark.parametrize("case", _first_case_per_domain(), ids=lambda c: c.rule)
 def test_each_domain_is_judged_end_to_end_over_the_protocol(
-    pack: policy.PackSession, case: Case
+    pack: analyzer.PackSession, case: Case
 ) -> None:
     assert not _fired(pack, case.rule, case.compliant)
     assert _fired(pack, case.rule, case.breaks[0].apply(case.compliant))
@@ -111,7 +112,7 @@ def _target_type(case: Case, brk: Break) -> str:
     return subject[brk.index].type if isinstance(subject, list) else subject.type
 
 
-def _fires_on(pack: policy.PackSession, record: Record, case: Case, brk: Break) -> bool:
+def _fires_on(pack: analyzer.PackSession, record: Record, case: Case, brk: Break) -> bool:
     target = _target_type(case, brk)
     report = pack.new_report()
     if RULES[case.rule].is_stack_rule:
@@ -134,7 +135,7 @@ def _candidates(record: Record) -> dict[str, list[tuple[Case, Break]]]:
 
 
 def test_breaking_one_property_of_recorded_prod_fires_each_policy_that_applies(
-    pack: policy.PackSession, stack_records: dict[str, Record]
+    pack: analyzer.PackSession, stack_records: dict[str, Record]
 ) -> None:
     prod = stack_records["prod"]
     baseline = pack.new_report()

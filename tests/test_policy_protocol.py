@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from infra import policy
-from infra.engine_types import SECRET_SIG, SIG, Record, RecordedResource
-from infra.naming import standard_tags
+from components.tags import standard_tags
+from gam_offline import analyzer
+from gam_offline.records import SECRET_SIG, SIG, Record, RecordedResource
+from tests.support import PACK_DIR
 
 STACK = "prod"
-TAGS = standard_tags(environment=STACK, owner="team", cost_center="cc-1")
+TAGS = standard_tags(project="gam-platform", environment=STACK, owner="team", cost_center="cc-1")
 
 
 def resource(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> RecordedResource:
@@ -33,14 +34,14 @@ def resource(type_: str, name: str, inputs: dict[str, Any], **options: Any) -> R
 
 def analyze(
     *resources: RecordedResource, config: dict[str, Any] | None = None
-) -> policy.PolicyReport:
+) -> analyzer.PolicyReport:
     record = Record(
         stack=STACK, project="gam-platform", region="eu-west-1", resources=list(resources)
     )
-    return policy.evaluate(record, config=config)
+    return analyzer.evaluate(record, PACK_DIR, config=config)
 
 
-def fired(report: policy.PolicyReport, name: str) -> set[str]:
+def fired(report: analyzer.PolicyReport, name: str) -> set[str]:
     return {v.policy for v in report.violations if v.urn.endswith(f"::{name}")}
 
 
@@ -61,12 +62,12 @@ UNSAFE_RDS = resource(
 
 
 @pytest.fixture(scope="module")
-def unsafe_rds_report() -> policy.PolicyReport:
+def unsafe_rds_report() -> analyzer.PolicyReport:
     return analyze(UNSAFE_RDS)
 
 
 def test_an_unencrypted_public_rds_instance_is_refused_by_the_right_policies(
-    unsafe_rds_report: policy.PolicyReport,
+    unsafe_rds_report: analyzer.PolicyReport,
 ) -> None:
     names = fired(unsafe_rds_report, "legacy-db")
     assert {"rds-storage-encrypted", "rds-not-publicly-accessible"} <= names
@@ -82,7 +83,7 @@ def test_an_unencrypted_public_rds_instance_is_refused_by_the_right_policies(
 
 
 def test_violations_carry_the_urn_severity_and_the_policys_message(
-    unsafe_rds_report: policy.PolicyReport,
+    unsafe_rds_report: analyzer.PolicyReport,
 ) -> None:
     encrypted = next(v for v in unsafe_rds_report.violations if v.policy == "rds-storage-encrypted")
     assert encrypted.urn == UNSAFE_RDS.urn
@@ -170,7 +171,7 @@ def test_an_exemption_needs_a_reason_and_shows_in_the_report() -> None:
     assert [(e.policy, e.urn, e.reason) for e in report.exemptions] == [
         ("rds-iam-auth", UNSAFE_RDS.urn, "vendor app cannot use IAM tokens (TICKET-42)")
     ]
-    with pytest.raises(policy.PolicyConfigError, match=r"rds-iam-auth\.exemptions\.0\.reason"):
+    with pytest.raises(analyzer.PolicyConfigError, match=r"rds-iam-auth\.exemptions\.0\.reason"):
         analyze(
             UNSAFE_RDS,
             config={
@@ -180,7 +181,7 @@ def test_an_exemption_needs_a_reason_and_shows_in_the_report() -> None:
 
 
 def test_policy_config_is_checked_like_the_engine_does() -> None:
-    with pytest.raises(policy.PolicyConfigError) as caught:
+    with pytest.raises(analyzer.PolicyConfigError) as caught:
         analyze(
             UNSAFE_RDS,
             config={
@@ -203,7 +204,7 @@ def test_thresholds_and_levels_come_from_the_stack_config() -> None:
 
 
 def test_resource_references_reach_the_pack_as_ids_as_the_engine_sends_them() -> None:
-    from infra.engine_types import RESOURCE_SIG
+    from gam_offline.records import RESOURCE_SIG
 
     component = resource(
         "eks:index:Cluster",

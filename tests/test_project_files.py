@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from infra.engine import ROOT, known_stacks
+from gam_offline.engine import known_stacks
+from tests.support import DATA, ROOT
 
-SCHEMA = ROOT.parent / "shared" / "schemas" / "pulumi-project.schema.json"
+SCHEMA = DATA / "pulumi-project.schema.json"
 SECRET_WORDS = re.compile(r"(password|secret|token|apikey|api_key|webhook|privatekey)", re.I)
 
 
@@ -26,7 +27,7 @@ def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
 
 
 def test_there_is_a_stack_file_per_environment() -> None:
-    assert known_stacks() == ["dev", "prod", "staging"]
+    assert known_stacks(ROOT) == ["dev", "prod", "staging"]
 
 
 def _leaves(value, path=""):
@@ -85,7 +86,7 @@ def test_policy_pack_requirements_match_the_lockfile() -> None:
 
 def test_console_script_is_declared() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["scripts"]["gam-infra"] == "infra.cli:run"
+    assert pyproject["project"]["scripts"]["gam-infra"] == "gam_offline.cli:run"
 
 
 def test_ci_runs_the_readme_test_command() -> None:

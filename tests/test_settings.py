@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gam_offline.engine import stack_config
 from infra import settings
-from infra.engine import stack_config
 from stacks.profiles import PROFILES, deep_merge
+from tests.support import ROOT
 
 BASE: dict[str, Any] = {
     "aws:region": "eu-west-1",
@@ -29,7 +30,7 @@ def problems(stack: str, config: dict[str, Any]) -> dict[str, str]:
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_committed_stack_files_are_valid(stack: str) -> None:
-    config, _ = stack_config(stack)
+    config, _ = stack_config(stack, ROOT)
     loaded = settings.load(stack, config)
     assert loaded.tier == stack
     assert loaded.tags["Environment"] == stack

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from infra.engine_types import Record
-from infra.naming import REQUIRED_TAGS
-from infra.policy import PACK_DIR
+from components.tags import REQUIRED_TAGS
+from gam_offline.records import Record
+from tests.support import PACK_DIR
 
 STACKS = ("dev", "staging", "prod")
 TAGGABLE = set(json.loads((PACK_DIR / "gam_policies" / "taggable_types.json").read_text()))

@@ -9,7 +9,6 @@ from dataclasses import replace
 from typing import Any
 
 from gam_policies.framework import Resource
-
 from tests.policies.builders import make
 
 ACCOUNT = "111122223333"

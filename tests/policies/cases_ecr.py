@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gam_policies.rules import ecr
-
 from tests.policies.builders import make
 from tests.policies.casekit import Break, Case
 

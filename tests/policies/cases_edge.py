@@ -8,7 +8,6 @@ from typing import Any
 
 from gam_policies.framework import Resource
 from gam_policies.rules import edge
-
 from tests.policies.baseline import ACCOUNT, resource
 from tests.policies.casekit import Break, Case
 

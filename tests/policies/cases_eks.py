@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gam_policies.rules import eks
-
 from tests.policies.builders import in_subnets, make
 from tests.policies.casekit import Break, Case
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from gam_policies.framework import Resource
 from gam_policies.rules import iam
-
 from tests.policies.baseline import ACCOUNT, document, resource
 from tests.policies.casekit import Break, Case
 

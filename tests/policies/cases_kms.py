@@ -6,7 +6,6 @@ import json
 
 from gam_policies.framework import Resource
 from gam_policies.rules.kms import KEY
-
 from tests.policies.baseline import ACCOUNT, document, resource
 from tests.policies.casekit import Break, Case
 

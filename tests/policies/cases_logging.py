@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gam_policies.rules.logging import LOG_GROUP, TRAIL
-
 from tests.policies.baseline import KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 

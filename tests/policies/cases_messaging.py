@@ -6,7 +6,6 @@ import json
 
 from gam_policies.framework import Resource
 from gam_policies.rules.messaging import QUEUE, TOPIC
-
 from tests.policies.baseline import ACCOUNT, KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 

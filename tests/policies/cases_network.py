@@ -7,7 +7,6 @@ from typing import Any
 
 from gam_policies.framework import Resource
 from gam_policies.rules import network
-
 from tests.policies.baseline import resource
 from tests.policies.casekit import Break, Case
 

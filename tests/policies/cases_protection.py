@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gam_policies.framework import Resource
 from gam_policies.rules.protection import STATEFUL_TYPES
-
 from tests.policies.baseline import resource
 from tests.policies.casekit import Break, Case
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gam_policies.framework import Resource
 from gam_policies.rules import rds
-
 from tests.policies.builders import in_subnets, make
 from tests.policies.casekit import Break, Case
 

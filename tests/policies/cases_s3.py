@@ -7,7 +7,6 @@ from typing import Any
 
 from gam_policies.framework import Resource
 from gam_policies.rules import s3
-
 from tests.policies.builders import make
 from tests.policies.casekit import Break, Case
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gam_policies.framework import Resource
 from gam_policies.rules.secrets import SECRET, SECRET_ROTATION
-
 from tests.policies.baseline import ACCOUNT, KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 

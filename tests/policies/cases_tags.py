@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gam_policies.framework import Resource
-
 from tests.policies.baseline import KEY_ARN, resource, tags
 from tests.policies.casekit import Break, Case
 

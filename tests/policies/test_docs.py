@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from gam_policies.framework import EXEMPTIONS_SCHEMA
 from gam_policies.rules import all_rules
-
 from tests.policies.tooling import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from gam_policies.framework import Resource
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from gam_policies.framework import Resource
 from tests.policies.casekit import Break, Case, all_cases, case_config, violations
 
 CASES = all_cases()

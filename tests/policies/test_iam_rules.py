@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 import pytest
+
 from gam_policies.rules._shared import judge_document, principals, statements
 from gam_policies.rules.iam import is_wildcard_action
 

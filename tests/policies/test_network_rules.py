@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from gam_policies.framework import Context
-from gam_policies.rules.network import ports_allowed, public_ingress_problem
 from hypothesis import given
 from hypothesis import strategies as st
+
+from gam_policies.framework import Context
+from gam_policies.rules.network import ports_allowed, public_ingress_problem
 
 PORT = st.integers(min_value=0, max_value=65535)
 CTX = Context(stack="prod", config={"allowedPublicPorts": [80, 443]})

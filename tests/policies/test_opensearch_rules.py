@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from gam_policies.rules.opensearch import tls_policy_version
 from hypothesis import given
 from hypothesis import strategies as st
+
+from gam_policies.rules.opensearch import tls_policy_version
 
 
 @pytest.mark.parametrize(

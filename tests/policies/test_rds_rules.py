@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gam_policies.framework import Context, Resource, Rule
-from gam_policies.rules import rds
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gam_policies.framework import Context, Resource, Rule
+from gam_policies.rules import rds
 from tests.policies.builders import in_subnets, make, subnet
 from tests.policies.cases_rds import CLUSTER, MEMBER, MULTI_AZ_CLUSTER, member, parameter_group
 

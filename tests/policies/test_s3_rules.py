@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+
 from gam_policies.framework import Context, Rule
 from gam_policies.rules import s3
-
 from tests.policies.cases_s3 import BUCKET, LOGGING, REPLICATION, SSE, bucket_stack
 
 RULES = {rule.name: rule for rule in s3.RULES}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gam_policies.rules.tags import TAGGABLE_TYPES
-
 from tests.policies.tooling import load_tool
 
 

@@ -1,8 +1,9 @@
-"""Plain data the offline engine produces: recorded resources and the whole record."""
+"""Plain data of the offline engine: recorded resources, the whole record, the engine's
+wire encoding, and what fakes see (`FakeContext`) and return (`Ref`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,19 @@ class FakeContext:
     account: str
     resource_id: str
     name: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A child that a remote component creates; a fake may return one among its outputs.
+
+    The engine records it (the real engine sees it too, and so do policy packs)
+    and hands the program a resource reference to it.
+    """
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
 
 
 @dataclass

@@ -7,10 +7,14 @@ and the options the engine and policy packs see (protect, retainOnDelete,
 deleteBeforeReplace, ignoreChanges, dependencies, propertyDependencies, provider,
 aliases, additionalSecretOutputs...). `MockResourceArgs` alone lacks these.
 
-Outputs come from the fake provider in `infra.fakes`; remote components (such as
+Outputs come from the fakes in `gam_offline.fakes`; remote components (such as
 `eks:index:Cluster`, whose children live in a provider plugin and are invisible
-under mocks) get their outputs, and the children the engine would see, from
-`infra.fake_outputs`. The same engine serves the preview command and the tests.
+under mocks) get their outputs, and the children the engine would see, there too.
+The same engine serves the preview command and the tests.
+
+The program is the one of the project at hand (the nearest `Pulumi.yaml` above the
+working directory, as `pulumi` finds it): its packages are imported from that
+project's folder, never from wherever this tool was installed from.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import runpy
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,37 +41,57 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra import fake_outputs, fakes
-from infra.engine_types import (
+from gam_offline import fakes
+from gam_offline.fakes.registry import component_outputs
+from gam_offline.records import (
     FAKE_ACCOUNT,
     RESOURCE_SIG,
     SIG,
     UNKNOWN,
-    FakeContext,
     Record,
     RecordedResource,
+    Ref,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "gam-platform"
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
+PROJECT_FILE = "Pulumi.yaml"
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A child that a remote component creates; a fake output may return one.
-
-    The engine records it (the real engine sees it too, and so do policy packs)
-    and hands the program a resource reference to it.
-    """
-
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
+class ProjectNotFound(FileNotFoundError):
+    """No `Pulumi.yaml` in the folder or above it."""
 
 
-class ProgramError(RuntimeError):
-    """The program failed; the message is one paragraph for a human."""
+def find_project(start: Path | None = None) -> Path:
+    """The folder of the nearest `Pulumi.yaml` at or above `start` (default: the working
+    directory), as the `pulumi` command finds its project."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise ProjectNotFound(f"no {PROJECT_FILE} in {here} or any folder above it")
+
+
+def project_name(root: Path) -> str:
+    return str(yaml.safe_load((root / PROJECT_FILE).read_text()).get("name"))
+
+
+def use_project(root: Path) -> None:
+    """Make the project's own packages the ones `import` finds: its folder goes first on
+    `sys.path`, and packages of the same names imported from elsewhere (another checkout,
+    or the copy this tool was installed with) are forgotten. This tool's own package is
+    left alone."""
+    root = root.resolve()
+    if str(root) in sys.path:
+        sys.path.remove(str(root))
+    sys.path.insert(0, str(root))
+    mine = __name__.split(".")[0]
+    packages = {p.parent.name for p in root.glob("*/__init__.py")} - {mine}
+    for module_name, module in list(sys.modules.items()):
+        if module_name.split(".")[0] not in packages:
+            continue
+        where = getattr(module, "__file__", None) or ""
+        if where and not Path(where).resolve().is_relative_to(root):
+            del sys.modules[module_name]
 
 
 # --- the fake provider as pulumi Mocks ------------------------------------------
@@ -81,16 +106,10 @@ class FakeProvider(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
-        extra = fake_outputs.FAKE_OUTPUTS
         if not args.custom:
-            compute = extra.get(args.typ)
-            if compute is None:
-                return None, {}
-            ctx = FakeContext(self.region, self.account, fakes.auto_name(args.name), args.name)
-            return None, self._materialize(compute(dict(args.inputs), ctx))
-        return fakes.resource_outputs(
-            args.typ, args.name, args.inputs, self.region, self.account, extra
-        )
+            outputs = component_outputs(args.typ, args.name, args.inputs, self.region, self.account)
+            return None, {} if outputs is None else self._materialize(outputs)
+        return fakes.resource_outputs(args.typ, args.name, args.inputs, self.region, self.account)
 
     def _materialize(self, value: Any) -> Any:
         """Turn Refs in a remote component's outputs into recorded children and references."""
@@ -191,7 +210,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """Record a remote component's child and return the engine's reference to it."""
         parent_urn = self.current_urn
         resource_id, state = fakes.resource_outputs(
-            ref.type, ref.name, ref.inputs, mocks.region, mocks.account, fake_outputs.FAKE_OUTPUTS
+            ref.type, ref.name, ref.inputs, mocks.region, mocks.account
         )
         urn = self.make_urn(parent_urn, ref.type, ref.name)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
@@ -235,7 +254,7 @@ def _flatten_secure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str]]:
+def stack_config(stack: str, root: Path) -> tuple[dict[str, Any], set[str]]:
     """The stack file's config as plain values, and the keys that held secrets."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
@@ -250,7 +269,7 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str
     return config, secret_keys
 
 
-def known_stacks(root: Path = ROOT) -> list[str]:
+def known_stacks(root: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 
 
@@ -287,20 +306,38 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
-def _cancel_leftovers() -> None:
-    """A failed program can leave tasks (applies, invokes) on the SDK's event loop; they
-    must not run during the next program."""
-    loop = asyncio.get_event_loop()
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+@contextmanager
+def _event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A loop of the run's own, closed after it, with the loops of its worker threads.
 
+    A failed program can leave tasks (applies, invokes) that must not run during the
+    next one. The SDK calls the monitor from the loop's executor threads, and the mock
+    monitor makes itself a loop in each: those are made here instead, so that they can
+    be closed too. A loop left open is finalised at interpreter exit, after its selector
+    is gone ("Exception ignored in BaseEventLoop.__del__").
+    """
+    loop = asyncio.new_event_loop()
+    thread_loops: list[asyncio.AbstractEventLoop] = []
 
-def _is_ours(filename: str) -> bool:
-    path = Path(filename).resolve()
-    return path.is_relative_to(ROOT) and ".venv" not in path.parts
+    def give_the_thread_a_loop() -> None:
+        thread_loops.append(asyncio.new_event_loop())
+        asyncio.set_event_loop(thread_loops[-1])
+
+    loop.set_default_executor(ThreadPoolExecutor(initializer=give_the_thread_a_loop))
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())  # joins the threads
+        asyncio.set_event_loop(None)
+        for each in (*thread_loops, loop):
+            each.close()
 
 
 class _Diagnostics(logging.Handler):
@@ -318,15 +355,18 @@ def run_program(
     program: Callable[[], Any],
     *,
     stack: str = "dev",
-    project: str = PROJECT,
+    project: str = "gam-platform",
     region: str = "us-east-1",
     config: Mapping[str, Any] | None = None,
     secret_keys: set[str] | None = None,
+    source: Path | None = None,
 ) -> Record:
     """Run `program` under the recording mocks and return everything it registered.
 
     `config` holds full keys (`gam:network`, `aws:region`) with plain values; it
-    replaces any config of an earlier run. Exceptions from the program propagate.
+    replaces any config of an earlier run. `source`: the program's folder; Python
+    warnings raised from code there are reported as diagnostics. Exceptions from the
+    program propagate.
     """
     started = time.perf_counter()
     full_config = {"aws:region": region, **(config or {})}
@@ -344,23 +384,20 @@ def run_program(
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
     pulumi.runtime.settings.SETTINGS.outputs.clear()
-    pulumi_mocks.set_mocks(
-        provider, project=project, stack=stack, preview=True, monitor=monitor, logger=logger
-    )
-    root = pulumi.runtime.settings.get_root_resource()
-    with warnings.catch_warnings(record=True) as caught:
+    with _event_loop(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            _sync_await(run_pulumi_func(program))
-        finally:
-            _cancel_leftovers()
-    outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}) or {})
-    # Python warnings count when raised in our code; the SDKs' own import-time notes do
-    # not, and their notes about how we use them also reach the engine log above.
+        pulumi_mocks.set_mocks(
+            provider, project=project, stack=stack, preview=True, monitor=monitor, logger=logger
+        )
+        root = pulumi.runtime.settings.get_root_resource()
+        _sync_await(run_pulumi_func(program))
+        outputs, secrets = _resolve_outputs(getattr(root, "outputs", {}) or {})
+    # Python warnings count when raised in the program's code; the SDKs' own import-time
+    # notes do not, and their notes about how we use them also reach the engine log above.
     diagnostics.messages.extend(
         ("warning", f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})")
         for w in caught
-        if _is_ours(w.filename)
+        if source is not None and _is_within(w.filename, source)
     )
     return Record(
         stack=stack,
@@ -374,28 +411,35 @@ def run_program(
     )
 
 
-def main_program(root: Path = ROOT) -> Callable[[], None]:
-    """The program `Pulumi.yaml`'s `main` names, as a callable."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+def _is_within(filename: str, folder: Path) -> bool:
+    path = Path(filename).resolve()
+    return path.is_relative_to(folder.resolve()) and ".venv" not in path.parts
+
+
+def main_program(root: Path) -> Callable[[], None]:
+    """The program `Pulumi.yaml`'s `main` names, as a callable, importing its packages
+    from `root`."""
+    project = yaml.safe_load((root / PROJECT_FILE).read_text())
     main = root / (project.get("main") or ".")
     entry = main / "__main__.py" if main.is_dir() else main
 
     def program() -> None:
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
+        use_project(root)
         runpy.run_path(str(entry), run_name="__main__")
 
     return program
 
 
-def run_stack(stack: str, root: Path = ROOT) -> Record:
-    """Run the real program with the real `Pulumi.<stack>.yaml`, secrets as placeholders."""
+def run_stack(stack: str, root: Path) -> Record:
+    """Run the project's program with its `Pulumi.<stack>.yaml`, secrets as placeholders."""
     config, secret_keys = stack_config(stack, root)
     region = str(config.get("aws:region") or os.environ.get("AWS_REGION") or "us-east-1")
     return run_program(
         main_program(root),
         stack=stack,
+        project=project_name(root),
         region=region,
         config=config,
         secret_keys=secret_keys,
+        source=root,
     )

@@ -31,10 +31,9 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from infra.engine import ROOT
-from infra.engine_types import Record, RecordedResource, downgrade_references
+from gam_offline.records import Record, RecordedResource, downgrade_references
 
-PACK_DIR = ROOT / "policies"
+PACK_FOLDER = "policies"  # the project's pack: <project root>/policies
 # How the pack words an exemption in a not-applicable reason (gam_policies.framework).
 _EXEMPTION = re.compile(r"^(?P<policy>\S+) exempted for (?P<target>\S+): (?P<reason>.+)$")
 _LEVELS = {
@@ -94,7 +93,7 @@ class PolicyReport:
 # --- the pack process -------------------------------------------------------------
 
 
-def start_pack(stack: str, project: str, pack_dir: Path = PACK_DIR) -> subprocess.Popen[str]:
+def start_pack(stack: str, project: str, pack_dir: Path) -> subprocess.Popen[str]:
     """Start the pack as the engine does (it boots while the caller goes on)."""
     pack_dir = pack_dir.resolve()  # the pack runs from its own folder
     env = {
@@ -118,7 +117,7 @@ def start_pack(stack: str, project: str, pack_dir: Path = PACK_DIR) -> subproces
 def running_pack(
     stack: str,
     project: str,
-    pack_dir: Path = PACK_DIR,
+    pack_dir: Path,
     process: subprocess.Popen[str] | None = None,
 ) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     """Yield a stub connected to the pack (`process`, or one started now); stop it after."""
@@ -148,7 +147,7 @@ def running_pack(
 # --- config, as the engine reconciles it -------------------------------------------
 
 
-def stack_policy_config(stack: str, pack_dir: Path = PACK_DIR) -> dict[str, Any]:
+def stack_policy_config(stack: str, pack_dir: Path) -> dict[str, Any]:
     path = pack_dir / "config" / f"{stack}.json"
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -351,17 +350,19 @@ def pack_version(pack_dir: Path) -> str:
 def session(
     stack: str,
     project: str,
-    pack_dir: Path = PACK_DIR,
+    pack_dir: Path,
     config: Mapping[str, Any] | None = None,
     process: subprocess.Popen[str] | None = None,
 ) -> Iterator[PackSession]:
-    """Start (or take) and configure the pack for one stack, as the engine does."""
+    """Start (or take) and configure the pack for one stack, as the engine does. The
+    pack lives in its project (`<root>/policies`), whose folder the handshake names."""
+    root = pack_dir.resolve().parent
     given = stack_policy_config(stack, pack_dir) if config is None else config
     with running_pack(stack, project, pack_dir, process) as stub:
         try:
             stub.Handshake(
                 analyzer_pb2.AnalyzerHandshakeRequest(
-                    root_directory=str(ROOT), program_directory=str(ROOT / "infra")
+                    root_directory=str(root), program_directory=str(root)
                 )
             )
         except grpc.RpcError as error:  # older packs do not implement it; the engine goes on too
@@ -381,7 +382,7 @@ def session(
 
 def evaluate(
     record: Record,
-    pack_dir: Path = PACK_DIR,
+    pack_dir: Path,
     config: Mapping[str, Any] | None = None,
     process: subprocess.Popen[str] | None = None,
 ) -> PolicyReport:

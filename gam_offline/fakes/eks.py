@@ -1,29 +1,22 @@
-"""Type-specific computed outputs for the offline engine.
+"""Fakes of pulumi-eks v4 components (remote: their children live in the eks plugin).
 
-`FAKE_OUTPUTS` maps a type token to `fn(inputs, ctx) -> dict` of outputs that a
-real provider would compute (inputs are echoed back by the engine already). For
-remote components (not custom, e.g. `eks:index:Cluster`) the function returns the
-component's outputs, and may return `Ref`s: children the real engine would see
-(the component's provider registers them) that the engine records and hands to
-the program as resource references.
+Under mocks only the component's own registration happens. Its fake returns the
+component's outputs and, as `Ref`s, the children the real engine would see, which
+the engine records and hands to the program as resource references.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from infra.engine_types import FakeContext
-from infra.fakes import PARTITION, digest
-
-FakeOutputs = Callable[[dict[str, Any], FakeContext], dict[str, Any]]
+from gam_offline.fakes.registry import PARTITION, digest, fake
+from gam_offline.records import FakeContext, Ref
 
 
+@fake("eks:index:Cluster")
 def _eks_cluster(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
-    """pulumi-eks v4 `eks:index:Cluster`: the cluster it creates and its outputs."""
-    from infra.engine import Ref  # the engine imports this module
-
+    """`eks:index:Cluster`: the cluster it creates and its outputs."""
     name = str(inputs.get("name") or ctx.resource_id)
     issuer = f"oidc.eks.{ctx.region}.amazonaws.com/id/{digest(name, length=32).upper()}"
     endpoint = (
@@ -81,31 +74,3 @@ def _eks_cluster(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
         "oidcProviderUrl": f"https://{issuer}",
         "oidcProviderArn": f"arn:{PARTITION}:iam::{ctx.account}:oidc-provider/{issuer}",
     }
-
-
-def _network_firewall(inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
-    """`aws:networkfirewall/firewall:Firewall`: one endpoint per subnet mapping.
-
-    AWS reports `firewallStatuses[0].syncStates`, one per AZ, each with the attachment
-    (subnet and endpoint) in that AZ. A fake cannot tell a subnet's AZ from its id, so
-    `availabilityZone` is left out: programs select an endpoint by its subnet id.
-    """
-    subnets = [m.get("subnetId") for m in inputs.get("subnetMappings") or []]
-    states = [
-        {
-            "attachments": [
-                {"subnetId": subnet, "endpointId": f"vpce-{digest(ctx.resource_id, str(subnet))}"}
-            ],
-        }
-        for subnet in subnets
-    ]
-    return {
-        "firewallStatuses": [{"syncStates": states}],
-        "updateToken": digest(ctx.resource_id, "update-token", length=36),
-    }
-
-
-FAKE_OUTPUTS: dict[str, FakeOutputs] = {
-    "eks:index:Cluster": _eks_cluster,
-    "aws:networkfirewall/firewall:Firewall": _network_firewall,
-}

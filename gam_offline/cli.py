@@ -1,7 +1,9 @@
 """`gam-infra`: the offline preview of a stack, with no Pulumi CLI and no AWS account.
 
-    gam-infra preview --stack dev [--json FILE]
+    gam-infra preview --stack dev [--json FILE] [--cwd DIR]
 
+The project is the nearest `Pulumi.yaml` at or above the working directory (or
+`--cwd DIR`), as for `pulumi`; its program, stack files and pack are the ones used.
 Exit codes: 0 success, 1 program error, 2 config error, 3 mandatory policy violations.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import sys
 import textwrap
@@ -22,8 +25,8 @@ _LOADED = time.perf_counter()  # before the SDKs load: the reported time include
 
 import grpc  # noqa: E402
 
-from infra import engine, policy, settings  # noqa: E402
-from infra.engine_types import Record, RecordedResource  # noqa: E402
+from gam_offline import analyzer, engine  # noqa: E402
+from gam_offline.records import Record, RecordedResource  # noqa: E402
 
 EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
 
@@ -59,7 +62,7 @@ def _outputs(record: Record, out: IO[str]) -> None:
         out.write(f"  {key}: {json.dumps(value)}\n")
 
 
-def _policy(report: policy.PolicyReport, out: IO[str]) -> None:
+def _policy(report: analyzer.PolicyReport, out: IO[str]) -> None:
     out.write(
         f"\nPolicies: {report.pack}@{report.version}, {report.policies_evaluated} policies evaluated in {report.seconds:.2f} s\n"
     )
@@ -81,29 +84,46 @@ def _paragraph(error: BaseException, what: str = "the program failed") -> str:
     return textwrap.fill(f"error: {what}: {type(error).__name__}: {text}", width=100)
 
 
+def _check_settings(stack: str, root: Path) -> None:
+    """Validate the stack's settings with the project's own rules (its `infra.settings`)
+    before anything runs, so a config error exits 2 with every problem by key."""
+    config, _ = engine.stack_config(stack, root)
+    engine.use_project(root)
+    settings = importlib.import_module("infra.settings")
+    try:
+        settings.load(stack, config)
+    except settings.SettingsError as error:
+        raise _ConfigError(str(error)) from None
+
+
+class _ConfigError(ValueError):
+    pass
+
+
 def preview(
     stack: str,
     json_path: Path | None = None,
     *,
-    root: Path = engine.ROOT,
-    pack_dir: Path | None = policy.PACK_DIR,
+    root: Path,
+    pack_dir: Path | None,
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     started: float | None = None,
 ) -> int:
-    """The whole preview; returns the exit code. `pack_dir=None` skips policies.
-    `started`: when the clock started (the command line passes its load time)."""
+    """The whole preview of the project at `root`; returns the exit code. `pack_dir=None`
+    skips policies. `started`: when the clock started (the command line passes its load
+    time)."""
     out = out or sys.stdout
     err = err or sys.stderr
     started = time.perf_counter() if started is None else started
     try:
-        config, _ = engine.stack_config(stack, root)
-        settings.load(stack, config)
-    except (FileNotFoundError, settings.SettingsError) as error:
+        _check_settings(stack, root)
+    except (FileNotFoundError, _ConfigError) as error:
         err.write(f"error: {error}\n")
         return EXIT_CONFIG
+    project = engine.project_name(root)
     # The pack boots in its own process while the program runs, as with the engine.
-    pack = policy.start_pack(stack, engine.PROJECT, pack_dir) if pack_dir else None
+    pack = analyzer.start_pack(stack, project, pack_dir) if pack_dir else None
     try:
         record = engine.run_stack(stack, root)
     except Exception as error:  # any failure of the program is reported, not dumped
@@ -121,8 +141,8 @@ def preview(
     code = EXIT_OK
     if pack_dir is not None:
         try:
-            report = policy.evaluate(record, pack_dir, process=pack)
-        except policy.PolicyConfigError as error:
+            report = analyzer.evaluate(record, pack_dir, process=pack)
+        except analyzer.PolicyConfigError as error:
             err.write(f"error: {error}\n")
             return EXIT_CONFIG
         except (RuntimeError, OSError, grpc.RpcError) as error:  # the pack failed to run
@@ -140,25 +160,43 @@ def preview(
     return code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gam-infra", description=__doc__.splitlines()[0])
+    cwd_help = "run as if started in DIR (the project is the nearest Pulumi.yaml at or above it)"
+    parser.add_argument("-C", "--cwd", type=Path, metavar="DIR", help=cwd_help)
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: given before the command or after it, --cwd means the same.
+    common.add_argument(
+        "-C", "--cwd", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=cwd_help
+    )
+    common.add_argument("--stack", required=True, help="the stack (a Pulumi.<stack>.yaml)")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
-        "preview", help="run the program offline and show what it would deploy"
+        "preview", parents=[common], help="run the program offline and show what it would deploy"
     )
-    run.add_argument("--stack", required=True, help=f"one of {engine.known_stacks()}")
     run.add_argument("--json", type=Path, metavar="FILE", help="write the whole record as JSON")
     run.add_argument(
         "--policy-pack",
         type=Path,
-        default=policy.PACK_DIR,
         metavar="DIR",
-        help="the CrossGuard pack to enforce (default: policies/)",
+        help=f"the CrossGuard pack to enforce (default: the project's {analyzer.PACK_FOLDER}/)",
     )
     run.add_argument("--no-policy", action="store_true", help="skip policy enforcement")
-    args = parser.parse_args(argv)
-    pack_dir = None if args.no_policy else args.policy_pack
-    return preview(args.stack, args.json, pack_dir=pack_dir, started=_LOADED)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    base = (args.cwd or Path.cwd()).resolve()
+    try:
+        root = engine.find_project(base)
+    except engine.ProjectNotFound as error:
+        sys.stderr.write(f"error: {error}\n")
+        return EXIT_CONFIG
+    pack_dir = None
+    if not args.no_policy:
+        pack_dir = base / args.policy_pack if args.policy_pack else root / analyzer.PACK_FOLDER
+    return preview(args.stack, args.json, root=root, pack_dir=pack_dir, started=_LOADED)
 
 
 def run() -> None:
