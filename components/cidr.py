@@ -7,14 +7,21 @@ of prefix /p (16 <= p <= 20):
     quarters 0, 1, 2 (/p+2 each)  private subnets of AZ 0, 1, 2 (the large tier:
                                   nodes and pods)
     quarter 3, cut in four /p+4:
-        block 0                   public subnets   /p+6, AZ 0..2 (load balancers, NAT)
+        block 0                   public subnets   /p+6, AZ 0..2 (load balancers only)
         block 1                   data subnets     /p+6, AZ 0..2 (databases, caches)
         block 2                   firewall subnets /p+6, AZ 0..2 (reserved even when
                                   the firewall is off, so turning it on moves nothing)
-        block 3                   spare, for a tier not yet planned
+        block 3, cut in four /p+6:
+            piece 0               egress subnets  /28, AZ 0..2 (NAT gateways only)
+            piece 1               transit subnets /28, AZ 0..2 (transit gateway
+                                  attachment, as AWS recommends)
+            pieces 2, 3           spare, for a tier not yet planned
 
 A /16 gives /18 private and /22 small subnets; a /20 gives /22 and /26 (the
-smallest tier subnet stays well above AWS's /28 minimum).
+smallest tier subnet stays well above AWS's /28 minimum). Egress and transit
+subnets are /28 whatever the VPC's size: a NAT gateway or an attachment takes one
+address per AZ. They came from the spare block after the first three tiers, so
+adding them renumbered nothing.
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-TIERS = ("public", "private", "data", "firewall")
+TIERS = ("public", "private", "data", "firewall", "egress", "transit")
 MIN_AZS = 2
 MAX_AZS = 3
 LARGEST_PREFIX = 16  # the largest VPC AWS allows
 SMALLEST_PREFIX = 20  # the smallest VPC this plan fits (its small subnets are /26)
 PRIVATE_BITS = 2  # a private subnet is a quarter of the VPC
 SMALL_BITS = 6  # a public, data or firewall subnet is a 64th of it
+EDGE_PREFIX = 28  # an egress (NAT) or transit gateway subnet: AWS's smallest subnet
 _SMALL_BLOCK_BITS = 4  # quarter 3 is cut into four blocks of /p+4, one per small tier
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -43,6 +51,8 @@ class Plan:
     private: tuple[str, ...]
     data: tuple[str, ...]
     firewall: tuple[str, ...]
+    egress: tuple[str, ...]
+    transit: tuple[str, ...]
 
     def tier(self, name: str) -> tuple[str, ...]:
         if name not in TIERS:
@@ -77,7 +87,7 @@ def problems(vpc_cidr: str, az_count: int) -> list[str]:
     elif network.prefixlen > SMALLEST_PREFIX:
         found.append(
             f"vpc_cidr {vpc_cidr!r} is too small for the subnet plan "
-            f"(4 tiers x {MAX_AZS} AZs); use a /{LARGEST_PREFIX} to /{SMALLEST_PREFIX}"
+            f"({len(TIERS)} tiers x {MAX_AZS} AZs); use a /{LARGEST_PREFIX} to /{SMALLEST_PREFIX}"
         )
     return found
 
@@ -124,4 +134,14 @@ def plan(vpc_cidr: str, az_count: int) -> Plan:
         first(list(block.subnets(prefixlen_diff=small_diff))) for block in blocks[:3]
     )
     private = first(quarters[:MAX_AZS])
-    return Plan(vpc_cidr=vpc_cidr, public=public, private=private, data=data, firewall=firewall)
+    spare = list(blocks[3].subnets(prefixlen_diff=small_diff))
+    egress, transit = (first(list(piece.subnets(new_prefix=EDGE_PREFIX))) for piece in spare[:2])
+    return Plan(
+        vpc_cidr=vpc_cidr,
+        public=public,
+        private=private,
+        data=data,
+        firewall=firewall,
+        egress=egress,
+        transit=transit,
+    )

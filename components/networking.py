@@ -5,10 +5,16 @@ The address plan is `components.cidr`. Trade-offs, written where they are made:
 - Every subnet has its own route table, in every tier. Route tables cost nothing,
   and per-AZ routes (a NAT per AZ, a firewall endpoint per AZ) then need no
   special case: routes are one loop over tiers and AZs.
+- The public tier is for load balancers only: 0.0.0.0/0 to the internet gateway and
+  the VPC over the local route, nothing else, so a load balancer reaches its targets
+  and hears their answers on the same path. NAT gateways live in their own egress
+  subnets, and only those carry the firewall's return routes.
+- No subnet hands out public IPs on launch: NAT gateways use Elastic IPs and load
+  balancers get their own.
 - The internet gateway always exists: public subnets always exist (load
   balancers), it costs nothing, and a conditional would complicate the routing.
-- The data tier has no route off the VPC at all (only the S3 gateway endpoint) and
-  a network ACL that lets it talk to the private and data subnets only.
+- The data tier has no route off the VPC at all, not even the S3 gateway endpoint
+  (ADR 0004), and a network ACL that lets it talk to the private and data subnets only.
 """
 
 from __future__ import annotations
@@ -36,12 +42,17 @@ DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "secr
 FIREWALL_RULE_CAPACITY = 1000
 MAX_ALLOWED_DOMAINS = (FIREWALL_RULE_CAPACITY - 2) // 2
 INTERNET = "0.0.0.0/0"
+# What the account may do with the firewall's key outside Network Firewall: manage it,
+# never use it (encrypting and decrypting go through the service only).
+KEY_ADMIN_ACTIONS = (
+    *("kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*"),
+    *("kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource"),
+    *("kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"),
+)
 
 _TIER_TAGS: dict[str, dict[str, str]] = {
     "public": {"kubernetes.io/role/elb": "1"},
     "private": {"kubernetes.io/role/internal-elb": "1"},
-    "data": {},
-    "firewall": {},
 }
 _SERVICE = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
@@ -60,7 +71,8 @@ class NetworkingArgs:
 
     nat_gateways: NatGateways = "per-az"
     """Private-tier egress (default "per-az"): "none" (no internet egress), "single" (one
-    NAT in the first public subnet: cheaper, but egress depends on that AZ) or "per-az"."""
+    NAT, in the first egress subnet: cheaper, but egress depends on that AZ) or "per-az".
+    NAT gateways sit in their own egress subnets, never in the load balancers' tier."""
 
     flow_log_retention_days: int = 365
     """Retention of every log group here (flow logs; firewall logs when on). Default 365."""
@@ -77,7 +89,8 @@ class NetworkingArgs:
     endpoint on the private and data route tables and may not be listed here."""
 
     transit_gateway_id: str | None = None
-    """Attach the private subnets to this transit gateway. Default None: no attachment."""
+    """Attach the VPC to this transit gateway, through dedicated /28 transit subnets per AZ
+    with their own route tables (AWS's recommendation). Default None: no attachment."""
 
     transit_gateway_routes: tuple[str, ...] = ()
     """CIDRs the private route tables send to the transit gateway (requires
@@ -92,7 +105,7 @@ class NetworkingArgs:
     network_firewall). "example.com" is one host, ".example.com" its subdomains."""
 
     protect: bool = False
-    """Protect the stateful children (the created KMS key) from deletion and turn on the
+    """Protect the stateful children (the created KMS keys) from deletion and turn on the
     firewall's delete protection. Default False (set it in prod)."""
 
 
@@ -180,7 +193,8 @@ class Networking(GamComponent):
     private_subnet_ids: pulumi.Output[list[str]]
     data_subnet_ids: pulumi.Output[list[str]]
     route_table_ids: pulumi.Output[dict[str, list[str]]]
-    """Per tier ("public", "private", "data", and "firewall" when on), in AZ order."""
+    """Per tier in AZ order: "public", "private", "data", and "egress" (with NAT gateways),
+    "firewall" (with the firewall), "transit" (with a transit gateway) when they exist."""
     endpoint_security_group_id: pulumi.Output[str]
 
     def __init__(
@@ -212,7 +226,7 @@ class Networking(GamComponent):
             tags=self.tags("default-sg"),
             opts=self.child_opts(),
         )
-        tiers = [t for t in cidr.TIERS if t != "firewall" or args.network_firewall]
+        tiers = _tiers(args)
         azs = range(args.az_count)
         subnets = {tier: [self._subnet(tier, i, zones) for i in azs] for tier in tiers}
         tables = {
@@ -228,14 +242,16 @@ class Networking(GamComponent):
         )
         log_key = self._log_key()
         self._flow_logs(log_key)
-        nat_ids = self._nat_gateways(subnets["public"], igw)
+        nat_ids = self._nat_gateways(subnets.get("egress", []), igw)
         firewall_ids = self._firewall(subnets["firewall"], log_key) if args.network_firewall else []
         self._routes(tables, igw.id, nat_ids, firewall_ids)
         self._data_acl(subnets["data"])
         private_ids = _ids(subnets["private"])
-        endpoint_sg = self._endpoints(private_ids, tables["private"] + tables["data"])
+        endpoint_sg = self._endpoints(private_ids, tables["private"])
         if args.transit_gateway_id:
-            self._transit_gateway(args.transit_gateway_id, private_ids, tables["private"])
+            self._transit_gateway(
+                args.transit_gateway_id, _ids(subnets["transit"]), tables["private"]
+            )
 
         self.vpc_id = self._vpc.id
         self.public_subnet_ids = _ids(subnets["public"])
@@ -263,8 +279,8 @@ class Networking(GamComponent):
             vpc_id=self._vpc.id,
             cidr_block=self._plan.tier(tier)[i],
             availability_zone=zones.apply(lambda names: _zone(names, i)),
-            map_public_ip_on_launch=tier == "public",
-            tags=self.tags(role, Tier=tier, **_TIER_TAGS[tier]),
+            map_public_ip_on_launch=False,
+            tags=self.tags(role, Tier=tier, **_TIER_TAGS.get(tier, {})),
             opts=self.child_opts(),
         )
 
@@ -288,10 +304,10 @@ class Networking(GamComponent):
         return az if self._args.nat_gateways == "per-az" else 0
 
     def _nat_gateways(
-        self, public: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway
+        self, egress: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway
     ) -> list[pulumi.Output[str]]:
         """Per AZ, the NAT gateway its egress leaves by ([] when nat_gateways is "none")."""
-        count = {"none": 0, "single": 1, "per-az": len(public)}[self._args.nat_gateways]
+        count = {"none": 0, "single": 1, "per-az": len(egress)}[self._args.nat_gateways]
         nats = []
         for i in range(count):
             eip = aws.ec2.Eip(
@@ -303,13 +319,13 @@ class Networking(GamComponent):
             nat = aws.ec2.NatGateway(
                 self.child_name(f"nat-{i}"),
                 allocation_id=eip.id,
-                subnet_id=public[i].id,
+                subnet_id=egress[i].id,
                 connectivity_type="public",
                 tags=self.tags(f"nat-{i}"),
                 opts=self.child_opts(depends_on=[igw]),
             )
             nats.append(nat.id)
-        return [nats[self._nat_index(az)] for az in range(len(public))] if nats else []
+        return [nats[self._nat_index(az)] for az in range(len(egress))] if nats else []
 
     def _routes(
         self,
@@ -318,9 +334,11 @@ class Networking(GamComponent):
         nat_ids: list[pulumi.Output[str]],
         firewall_ids: list[pulumi.Output[str]],
     ) -> None:
-        """Each tier's way out, per AZ. The data tier has none: it never leaves the VPC."""
+        """Each tier's way out, per AZ. The data and transit tiers have none: the data tier
+        never leaves the VPC, and traffic from the transit gateway is for the VPC itself."""
         internet: dict[str, list[dict[str, pulumi.Output[str]]]] = {
             "public": [{"gateway_id": igw_id} for _ in tables["public"]],
+            "egress": [{"gateway_id": igw_id} for _ in tables.get("egress", [])],
             "private": [{"vpc_endpoint_id": f} for f in firewall_ids]
             or [{"nat_gateway_id": n} for n in nat_ids],
         }
@@ -331,22 +349,17 @@ class Networking(GamComponent):
                 self._route(f"{tier}-{i}-internet", tables[tier][i], INTERNET, target)
         # NAT behind the firewall (AWS's "firewall between workloads and NAT gateway"):
         # private AZ j -> firewall endpoint j -> (firewall subnet) -> NAT -> IGW. The
-        # replies come back to the NAT, in the public subnet of the NAT's AZ k, and must
+        # replies come back to the NAT, in the egress subnet of the NAT's AZ k, and must
         # re-enter the same firewall endpoint j or its stateful engine sees half a flow:
-        # so public route table k routes private subnet j's CIDR to endpoint j (a route
-        # more specific than the VPC's local route). An IGW edge route table would not
-        # do: it only steers traffic addressed to public subnets, i.e. the "firewall in
-        # front of the IGW" pattern, which would also inspect inbound load balancer
-        # traffic and hide workloads behind the NAT's address.
-        # Caveat: these routes apply to everything in public subnet k, so a load balancer
-        # there reaching private subnet j goes through the firewall while the replies
-        # do not (asymmetric). Dedicated NAT subnets (room: cidr's spare block) would
-        # keep load balancers off the firewall path.
+        # so egress route table k routes private subnet j's CIDR to endpoint j (a route
+        # more specific than the VPC's local route). Only NAT gateways live in egress
+        # subnets, so nothing else is steered through the firewall: load balancers in the
+        # public tier reach private targets, and hear back, over the local route.
         for j, endpoint in enumerate(firewall_ids):
             k = self._nat_index(j)
             destination = self._plan.private[j]
             target = {"vpc_endpoint_id": endpoint}
-            self._route(f"public-{k}-return-private-{j}", tables["public"][k], destination, target)
+            self._route(f"egress-{k}-return-private-{j}", tables["egress"][k], destination, target)
 
     def _route(
         self,
@@ -365,14 +378,16 @@ class Networking(GamComponent):
         )
 
     def _transit_gateway(
-        self, tgw_id: str, private_ids: pulumi.Output[list[str]], private: list[aws.ec2.RouteTable]
+        self, tgw_id: str, transit_ids: pulumi.Output[list[str]], private: list[aws.ec2.RouteTable]
     ) -> None:
-        """Attach the private subnets; route the configured ranges to the transit gateway."""
+        """Attach the transit subnets; route the configured ranges from the private tier to
+        the transit gateway. The transit subnets' own tables keep only the local route:
+        what arrives from the transit gateway is for the VPC."""
         attachment = aws.ec2transitgateway.VpcAttachment(
             self.child_name("tgw-attachment"),
             transit_gateway_id=tgw_id,
             vpc_id=self._vpc.id,
-            subnet_ids=private_ids,
+            subnet_ids=transit_ids,
             dns_support="enable",
             tags=self.tags("tgw-attachment"),
             opts=self.child_opts(),
@@ -405,14 +420,16 @@ class Networking(GamComponent):
         return pulumi.Output.concat(prefix, ".", self._region, ".", service)
 
     def _endpoints(
-        self, private_ids: pulumi.Output[list[str]], gateway_tables: list[aws.ec2.RouteTable]
+        self, private_ids: pulumi.Output[list[str]], private_tables: list[aws.ec2.RouteTable]
     ) -> aws.ec2.SecurityGroup:
+        """S3's gateway endpoint on the private route tables only (the data tier never
+        reaches S3: ADR 0004), and the interface endpoints in the private subnets."""
         aws.ec2.VpcEndpoint(
             self.child_name("endpoint-s3"),
             vpc_id=self._vpc.id,
             service_name=self._service("s3"),
             vpc_endpoint_type="Gateway",
-            route_table_ids=[t.id for t in gateway_tables],
+            route_table_ids=[t.id for t in private_tables],
             tags=self.tags("endpoint-s3"),
             opts=self.child_opts(),
         )
@@ -457,42 +474,67 @@ class Networking(GamComponent):
             return self._args.flow_log_kms_key_arn
         logs_service = pulumi.Output.concat("logs.", self._region, ".", self._partition.dns_suffix)
         log_groups = self._arn("logs", f"log-group:{self._log_prefix}/*")
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministersTheKey",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": self._arn("iam", "root", regional=False)},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsUsesItForTheseLogGroups",
-                    "Effect": "Allow",
-                    "Principal": {"Service": logs_service},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
-                },
+        use = {
+            "Sid": "CloudWatchLogsUsesItForTheseLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": logs_service},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
             ],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         }
-        key = aws.kms.Key(
-            self.child_name("logs-key"),
-            description=f"Encrypts the log groups of {self._log_prefix}",
+        key = self._key("logs-key", f"Encrypts the log groups of {self._log_prefix}", "kms:*", use)
+        return key.arn
+
+    def _firewall_key(self) -> aws.kms.Key:
+        """The firewall's, its policy's and its rule groups' key. The account administers it
+        but may use it only through Network Firewall, and only this account's callers."""
+        use = {
+            "Sid": "NetworkFirewallUsesItForThisAccountOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": self._arn("iam", "root", regional=False)},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": pulumi.Output.concat(
+                        "network-firewall.", self._region, ".", self._partition.dns_suffix
+                    ),
+                    "kms:CallerAccount": self._account,
+                }
+            },
+        }
+        description = f"Encrypts the Network Firewall of {self._name}"
+        return self._key("firewall-key", description, list(KEY_ADMIN_ACTIONS), use)
+
+    def _key(
+        self, role: str, description: str, admin: str | list[str], use: Mapping[str, Any]
+    ) -> aws.kms.Key:
+        """A customer managed key (rotation on, 30-day deletion window) that the account
+        administers with `admin` actions and that `use` lets a service use."""
+        administer = {
+            "Sid": "AccountAdministersTheKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": self._arn("iam", "root", regional=False)},
+            "Action": admin,
+            "Resource": "*",
+        }
+        return aws.kms.Key(
+            self.child_name(role),
+            description=description,
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.json_dumps(policy),
-            tags=self.tags("logs-key"),
+            policy=pulumi.Output.json_dumps(
+                {"Version": "2012-10-17", "Statement": [administer, use]}
+            ),
+            tags=self.tags(role),
             opts=self.child_opts(protect=self._args.protect),
         )
-        return key.arn
 
     def _arn(self, service: str, resource: str, regional: bool = True) -> pulumi.Output[str]:
         region = self._region if regional else ""
@@ -574,6 +616,7 @@ class Networking(GamComponent):
     ) -> list[pulumi.Output[str]]:
         """AWS Network Firewall on the egress path; returns its endpoint per AZ."""
         nfw = aws.networkfirewall
+        firewall_key = self._firewall_key().arn
         allowlist = nfw.RuleGroup(
             self.child_name("egress-allowlist"),
             type="STATEFUL",
@@ -590,6 +633,9 @@ class Networking(GamComponent):
                 stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
                     rule_order="STRICT_ORDER"
                 ),
+            ),
+            encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
+                type="CUSTOMER_KMS", key_id=firewall_key
             ),
             tags=self.tags("egress-allowlist"),
             opts=self.child_opts(),
@@ -613,6 +659,9 @@ class Networking(GamComponent):
                     )
                 ],
             ),
+            encryption_configuration=nfw.FirewallPolicyEncryptionConfigurationArgs(
+                type="CUSTOMER_KMS", key_id=firewall_key
+            ),
             tags=self.tags("firewall-policy"),
             opts=self.child_opts(),
         )
@@ -623,6 +672,9 @@ class Networking(GamComponent):
             vpc_id=self._vpc.id,
             subnet_mappings=[nfw.FirewallSubnetMappingArgs(subnet_id=s.id) for s in subnets],
             delete_protection=self._args.protect,
+            encryption_configuration=nfw.FirewallEncryptionConfigurationArgs(
+                type="CUSTOMER_KMS", key_id=firewall_key
+            ),
             tags=self.tags("firewall"),
             opts=self.child_opts(),
         )
@@ -653,6 +705,17 @@ class Networking(GamComponent):
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _tiers(args: NetworkingArgs) -> list[str]:
+    """The tiers this configuration creates subnets in (the plan reserves all of them)."""
+    wanted = {
+        "firewall": args.network_firewall,
+        "egress": args.nat_gateways != "none",
+        "transit": args.transit_gateway_id is not None,
+    }
+    return [t for t in cidr.TIERS if wanted.get(t, True)]
+
 
 _AclRule = TypeVar("_AclRule", aws.ec2.NetworkAclIngressArgs, aws.ec2.NetworkAclEgressArgs)
 

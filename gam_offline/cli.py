@@ -25,7 +25,7 @@ _LOADED = time.perf_counter()  # before the SDKs load: the reported time include
 
 import grpc  # noqa: E402
 
-from gam_offline import analyzer, engine  # noqa: E402
+from gam_offline import analyzer, engine, reachability  # noqa: E402
 from gam_offline.records import Record, RecordedResource  # noqa: E402
 
 EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
@@ -135,6 +135,7 @@ def preview(
     _tree(record, out)
     _counts(record, out)
     _outputs(record, out)
+    out.write(f"\n{reachability.summary(record)}\n")
     for severity, message in record.diagnostics:
         err.write(f"{severity}: {message}\n")
     document: dict[str, Any] = record.to_json()

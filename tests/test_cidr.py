@@ -56,6 +56,7 @@ def test_each_tier_has_one_subnet_per_az_sized_as_documented(vpc: str, azs: int)
     assert all(len(plan.tier(tier)) == azs for tier in cidr.TIERS)
     assert sizes["private"] == {prefix + cidr.PRIVATE_BITS}
     assert sizes["public"] == sizes["data"] == sizes["firewall"] == {prefix + cidr.SMALL_BITS}
+    assert sizes["egress"] == sizes["transit"] == {cidr.EDGE_PREFIX}
 
 
 @given(vpc_cidrs())
@@ -71,6 +72,33 @@ def test_a_16_is_laid_out_as_documented() -> None:
     assert plan.public == ("10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22")
     assert plan.data == ("10.20.208.0/22", "10.20.212.0/22", "10.20.216.0/22")
     assert plan.firewall == ("10.20.224.0/22", "10.20.228.0/22", "10.20.232.0/22")
+    assert plan.egress == ("10.20.240.0/28", "10.20.240.16/28", "10.20.240.32/28")
+    assert plan.transit == ("10.20.244.0/28", "10.20.244.16/28", "10.20.244.32/28")
+
+
+def test_a_20_keeps_its_egress_and_transit_subnets_apart() -> None:
+    plan = cidr.plan("192.168.16.0/20", 2)
+    assert plan.public == ("192.168.28.0/26", "192.168.28.64/26")
+    assert plan.egress == ("192.168.31.0/28", "192.168.31.16/28")
+    assert plan.transit == ("192.168.31.64/28", "192.168.31.80/28")
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_the_new_edge_tiers_renumber_none_of_the_first_four(vpc: str, azs: int) -> None:
+    """Egress and transit subnets came later, from the spare block: the first four tiers
+    keep the addresses the plan gave them before (public, data, firewall in blocks 0-2 of
+    quarter 3, private in quarters 0-2)."""
+    network = ipaddress.IPv4Network(vpc)
+    quarter3 = list(network.subnets(prefixlen_diff=cidr.PRIVATE_BITS))[3]
+    blocks = list(quarter3.subnets(prefixlen_diff=2))
+    plan = cidr.plan(vpc, azs)
+    for block, tier in zip(blocks, ("public", "data", "firewall"), strict=False):
+        assert all(ipaddress.IPv4Network(c).subnet_of(block) for c in plan.tier(tier))
+    assert all(
+        ipaddress.IPv4Network(c).subnet_of(blocks[3])
+        for t in ("egress", "transit")
+        for c in plan.tier(t)
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ def test_preview_of_each_stack_exits_0_and_shows_the_networking_tree(stack: str)
     assert f"# gam:network:Networking  gam-{stack}-network" in out
     assert "+ aws:ec2/vpc:Vpc" in out
     assert "Counts by type" in out and "Outputs:" in out and "vpcId:" in out
+    (line,) = [x for x in out.splitlines() if x.startswith("Reachability: ")]
+    assert line.endswith("; no findings")
     assert f"Preview of {stack}:" in out
 
 

@@ -154,6 +154,11 @@ def firewall_endpoint_in(record: Record, subnet: RecordedResource) -> str:
     return str(endpoint)
 
 
+def log_key(record: Record) -> RecordedResource:
+    (key,) = [k for k in record.by_type(KEY) if k.name == "net-logs-key"]
+    return key
+
+
 def ids(resources: list[RecordedResource]) -> list[str]:
     return sorted(str(r.id) for r in resources)
 
@@ -176,13 +181,13 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         TYPE_TOKEN: 1,
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-        SUBNET: 6,  # 3 tiers x 2 AZs
-        "aws:ec2/routeTable:RouteTable": 6,
-        ASSOCIATION: 6,
+        SUBNET: 8,  # 4 tiers (public, private, data, egress) x 2 AZs
+        "aws:ec2/routeTable:RouteTable": 8,
+        ASSOCIATION: 8,
         "aws:ec2/internetGateway:InternetGateway": 1,
         "aws:ec2/eip:Eip": 1,
         NAT: 1,
-        ROUTE: 4,  # public -> IGW, private -> NAT, per AZ
+        ROUTE: 6,  # public -> IGW, egress -> IGW, private -> NAT, per AZ
         "aws:ec2/networkAcl:NetworkAcl": 1,
         ENDPOINT: 8,  # S3 gateway + 7 interface endpoints
         "aws:ec2/securityGroup:SecurityGroup": 1,
@@ -193,7 +198,7 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         "aws:iam/rolePolicy:RolePolicy": 1,
         "aws:ec2/flowLog:FlowLog": 1,
     }
-    assert len(dev.resources) == 44
+    assert len(dev.resources) == 52
 
 
 def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> None:
@@ -201,18 +206,18 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         TYPE_TOKEN: 1,
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-        SUBNET: 12,  # 4 tiers (with firewall) x 3 AZs
-        "aws:ec2/routeTable:RouteTable": 12,
-        ASSOCIATION: 12,
+        SUBNET: 18,  # all 6 tiers (with firewall, NAT, transit gateway) x 3 AZs
+        "aws:ec2/routeTable:RouteTable": 18,
+        ASSOCIATION: 18,
         "aws:ec2/internetGateway:InternetGateway": 1,
         "aws:ec2/eip:Eip": 3,
         NAT: 3,
-        ROUTE: 12,  # public, private, firewall -> out, and public -> firewall returns, per AZ
+        ROUTE: 15,  # public, egress, private, firewall -> out, egress -> firewall returns
         "aws:ec2/networkAcl:NetworkAcl": 1,
         ENDPOINT: 8,
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
-        KEY: 1,
+        KEY: 2,  # logs, firewall
         LOG_GROUP: 3,  # flow logs, firewall flow, firewall alert
         "aws:iam/role:Role": 1,
         "aws:iam/rolePolicy:RolePolicy": 1,
@@ -223,22 +228,23 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         FIREWALL: 1,
         "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": 1,
     }
-    assert len(prod.resources) == 81
+    assert len(prod.resources) == 103
 
 
 def test_nat_gateways_follow_the_mode_each_with_a_vpc_eip(profile: Profile) -> None:
     args, record = profile
     count = {"none": 0, "single": 1, "per-az": args.az_count}[args.nat_gateways]
     nats = record.by_type(NAT)
-    public = subnets(record, "public")
+    egress = subnets(record, "egress")
     assert len(nats) == len(record.by_type("aws:ec2/eip:Eip")) == count
-    assert {inputs(n)["subnetId"] for n in nats} == {s.id for s in public[:count]}
+    assert {inputs(n)["subnetId"] for n in nats} == {s.id for s in egress[:count]}
     assert all(inputs(e)["domain"] == "vpc" for e in record.by_type("aws:ec2/eip:Eip"))
 
 
-def test_without_nat_the_private_tier_has_no_way_out() -> None:
+def test_without_nat_the_private_tier_has_no_way_out_and_there_are_no_egress_subnets() -> None:
     record = record_of("bare")
     assert all(routes(record, t) == {} for t in tables(record, "private"))
+    assert subnets(record, "egress") == []
 
 
 # --- subnets and routing ----------------------------------------------------------------
@@ -248,49 +254,69 @@ def test_each_tier_has_one_subnet_per_az_with_the_planned_cidr(profile: Profile)
     args, record = profile
     plan = cidr.plan(args.vpc_cidr, args.az_count)
     zones = [f"eu-west-1{c}" for c in "abc"[: args.az_count]]
-    for tier in ("public", "private", "data"):
+    present = {inputs(s)["tags"]["Tier"] for s in record.by_type(SUBNET)}
+    optional = {
+        "egress": args.nat_gateways != "none",
+        "firewall": args.network_firewall,
+        "transit": args.transit_gateway_id is not None,
+    }
+    assert present == {t for t in cidr.TIERS if optional.get(t, True)}
+    for tier in present:
         found = subnets(record, tier)
         assert [inputs(s)["cidrBlock"] for s in found] == list(plan.tier(tier))
         assert [inputs(s)["availabilityZone"] for s in found] == zones
 
 
-def test_only_public_subnets_map_public_ips_on_launch(record: Record) -> None:
+def test_no_subnet_maps_public_ips_on_launch(record: Record) -> None:
     for subnet in record.by_type(SUBNET):
-        public = inputs(subnet)["tags"]["Tier"] == "public"
-        assert bool(inputs(subnet).get("mapPublicIpOnLaunch")) is public, subnet.name
+        assert inputs(subnet)["mapPublicIpOnLaunch"] is False, subnet.name
 
 
 def test_subnets_carry_their_tier_and_load_balancer_role(record: Record) -> None:
     roles = {"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"}
     for subnet in record.by_type(SUBNET):
         tags = inputs(subnet)["tags"]
-        assert tags["Tier"] in ("public", "private", "data", "firewall")
+        assert tags["Tier"] in cidr.TIERS
         expected = roles.get(tags["Tier"])
         assert {k for k in tags if k.startswith("kubernetes.io/")} == ({expected} - {None})
         if expected:
             assert tags[expected] == "1"
 
 
-def test_public_route_tables_send_internet_traffic_to_the_internet_gateway(record: Record) -> None:
+def test_public_route_tables_send_the_internet_to_the_gateway_and_nothing_else(
+    record: Record,
+) -> None:
     igw = record.one("aws:ec2/internetGateway:InternetGateway").id
     for table in tables(record, "public"):
+        assert routes(record, table) == {
+            "0.0.0.0/0": {
+                "routeTableId": table,
+                "destinationCidrBlock": "0.0.0.0/0",
+                "gatewayId": igw,
+            }
+        }
+
+
+def test_egress_route_tables_send_internet_traffic_to_the_internet_gateway(record: Record) -> None:
+    igw = record.one("aws:ec2/internetGateway:InternetGateway").id
+    for table in tables(record, "egress"):
         assert routes(record, table)["0.0.0.0/0"]["gatewayId"] == igw
 
 
-def test_data_route_tables_have_no_route_at_all(record: Record) -> None:
-    for table in tables(record, "data"):
+def test_data_and_transit_route_tables_have_no_route_at_all(record: Record) -> None:
+    for table in tables(record, "data") + tables(record, "transit"):
         assert routes(record, table) == {}
 
 
 def test_dev_private_subnets_leave_through_the_single_nat(dev: Record) -> None:
-    nat = nat_in(dev, subnets(dev, "public")[0])
+    nat = nat_in(dev, subnets(dev, "egress")[0])
     for table in tables(dev, "private"):
         assert routes(dev, table).keys() == {"0.0.0.0/0"}
         assert routes(dev, table)["0.0.0.0/0"]["natGatewayId"] == nat
 
 
 def test_prod_egress_passes_the_firewall_of_its_az_before_its_nat(prod: Record) -> None:
-    public, private = subnets(prod, "public"), subnets(prod, "private")
+    egress, private = subnets(prod, "egress"), subnets(prod, "private")
     firewall = subnets(prod, "firewall")
     for az in range(3):
         endpoint = firewall_endpoint_in(prod, firewall[az])
@@ -298,16 +324,16 @@ def test_prod_egress_passes_the_firewall_of_its_az_before_its_nat(prod: Record) 
         assert private_routes.keys() == {"0.0.0.0/0"}
         assert private_routes["0.0.0.0/0"]["vpcEndpointId"] == endpoint
         firewall_routes = routes(prod, table_of(prod, firewall[az]))
-        assert firewall_routes["0.0.0.0/0"]["natGatewayId"] == nat_in(prod, public[az])
+        assert firewall_routes["0.0.0.0/0"]["natGatewayId"] == nat_in(prod, egress[az])
         # the NAT's replies re-enter the same firewall endpoint: symmetric flows
-        return_route = routes(prod, table_of(prod, public[az]))[inputs(private[az])["cidrBlock"]]
+        return_route = routes(prod, table_of(prod, egress[az]))[inputs(private[az])["cidrBlock"]]
         assert return_route["vpcEndpointId"] == endpoint
 
 
 def test_single_nat_behind_the_firewall_returns_each_az_through_its_own_endpoint() -> None:
     record = run(replace(PROD, nat_gateways="single"))
-    first_public = table_of(record, subnets(record, "public")[0])
-    returns = routes(record, first_public)
+    first_egress = table_of(record, subnets(record, "egress")[0])
+    returns = routes(record, first_egress)
     for private, firewall in zip(
         subnets(record, "private"), subnets(record, "firewall"), strict=True
     ):
@@ -315,11 +341,10 @@ def test_single_nat_behind_the_firewall_returns_each_az_through_its_own_endpoint
         assert returns[inputs(private)["cidrBlock"]]["vpcEndpointId"] == endpoint
 
 
-def test_s3_gateway_endpoint_serves_the_private_and_data_route_tables(record: Record) -> None:
+def test_s3_gateway_endpoint_serves_the_private_route_tables_only(record: Record) -> None:
     (s3,) = [e for e in record.by_type(ENDPOINT) if inputs(e)["vpcEndpointType"] == "Gateway"]
     assert inputs(s3)["serviceName"] == "com.amazonaws.eu-west-1.s3"
-    expected = tables(record, "private") + tables(record, "data")
-    assert sorted(inputs(s3)["routeTableIds"]) == sorted(expected)
+    assert sorted(inputs(s3)["routeTableIds"]) == sorted(tables(record, "private"))
 
 
 def test_data_subnets_acl_admits_only_private_and_data_cidrs(record: Record) -> None:
@@ -384,14 +409,18 @@ def test_interface_endpoints_sit_in_the_private_subnets_with_private_dns(
         assert inputs(endpoint)["securityGroupIds"] == [sg]
 
 
-def test_transit_gateway_attachment_uses_the_private_subnets_only_when_asked(
+def test_transit_gateway_attachment_uses_its_own_28s_only_when_asked(
     dev: Record, prod: Record
 ) -> None:
     attachment = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
     assert dev.by_type(attachment) == []
+    assert subnets(dev, "transit") == []
     attached = inputs(prod.one(attachment))
     assert attached["transitGatewayId"] == PROD.transit_gateway_id
-    assert sorted(attached["subnetIds"]) == ids(subnets(prod, "private"))
+    transit = subnets(prod, "transit")
+    assert sorted(attached["subnetIds"]) == ids(transit)
+    assert all(inputs(s)["cidrBlock"].endswith("/28") for s in transit)
+    assert len(set(tables(prod, "transit"))) == len(transit)
 
 
 def test_transit_gateway_routes_go_from_every_private_table_after_the_attachment() -> None:
@@ -416,7 +445,7 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_log_group(
 ) -> None:
     args, record = profile
     flow_log = inputs(record.one("aws:ec2/flowLog:FlowLog"))
-    key = args.flow_log_kms_key_arn or record.one(KEY).outputs["arn"]
+    key = args.flow_log_kms_key_arn or log_key(record).outputs["arn"]
     (group,) = [g for g in record.by_type(LOG_GROUP) if g.name == "net-vpc-flow-logs"]
     assert flow_log["trafficType"] == "ALL"
     assert flow_log["logDestinationType"] == "cloud-watch-logs"
@@ -441,7 +470,7 @@ def test_flow_logs_role_trusts_only_this_account_and_writes_only_its_group(recor
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_the_log_key_rotates_and_lets_logs_use_it_for_these_groups_only(name: str) -> None:
     record = record_of(name)
-    key = record.one(KEY)
+    key = log_key(record)
     policy = json.loads(inputs(key)["policy"])
     assert inputs(key)["enableKeyRotation"] is True
     assert inputs(key)["deletionWindowInDays"] == 30
@@ -453,9 +482,9 @@ def test_the_log_key_rotates_and_lets_logs_use_it_for_these_groups_only(name: st
     assert all(inputs(g)["name"].startswith("/gam/net/") for g in record.by_type(LOG_GROUP))
 
 
-def test_the_key_is_protected_when_asked(dev: Record, prod: Record) -> None:
-    assert dev.one(KEY).protect is False
-    assert prod.one(KEY).protect is True
+def test_the_keys_are_protected_when_asked(dev: Record, prod: Record) -> None:
+    assert [k.protect for k in dev.by_type(KEY)] == [False]
+    assert [k.protect for k in prod.by_type(KEY)] == [True, True]
 
 
 def test_a_given_log_key_replaces_the_created_one() -> None:
@@ -490,6 +519,39 @@ def test_firewall_sits_in_the_firewall_subnets_and_logs_flows_and_alerts(prod: R
     assert logging["firewallArn"] == firewall.outputs["arn"]
     assert {c["logType"] for c in configs} == {"FLOW", "ALERT"}
     assert all(c["logDestination"]["logGroup"] in groups for c in configs)
+
+
+def test_every_firewall_part_is_encrypted_with_the_firewall_key(prod: Record) -> None:
+    (key,) = [k for k in prod.by_type(KEY) if k.name == "net-firewall-key"]
+    parts = [
+        prod.one(FIREWALL),
+        prod.one("aws:networkfirewall/firewallPolicy:FirewallPolicy"),
+        prod.one("aws:networkfirewall/ruleGroup:RuleGroup"),
+    ]
+    for part in parts:
+        assert inputs(part)["encryptionConfiguration"] == {
+            "type": "CUSTOMER_KMS",
+            "keyId": key.outputs["arn"],
+        }, part.name
+    assert inputs(key)["enableKeyRotation"] is True
+
+
+def test_the_firewall_key_admits_network_firewall_for_this_account_only(prod: Record) -> None:
+    (key,) = [k for k in prod.by_type(KEY) if k.name == "net-firewall-key"]
+    admin, use = json.loads(inputs(key)["policy"])["Statement"]
+    root = {"AWS": "arn:aws:iam::123456789012:root"}
+    assert admin["Principal"] == use["Principal"] == root
+    # the account manages the key but cannot encrypt or decrypt with it directly
+    assert not any(
+        a.startswith(("kms:Encrypt", "kms:Decrypt", "kms:Generate")) for a in admin["Action"]
+    )
+    assert "kms:*" not in admin["Action"]
+    assert use["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": "network-firewall.eu-west-1.amazonaws.com",
+            "kms:CallerAccount": "123456789012",
+        }
+    }
 
 
 def test_a_missing_firewall_endpoint_fails_with_a_clear_message() -> None:

@@ -73,12 +73,10 @@ def test_no_deprecation_notes_come_from_our_use_of_the_sdks(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_public_ips_are_only_launched_in_the_public_tier(
-    stack_records: dict[str, Record], stack: str
-) -> None:
+def test_no_subnet_launches_with_a_public_ip(stack_records: dict[str, Record], stack: str) -> None:
     for subnet in stack_records[stack].by_type("aws:ec2/subnet:Subnet"):
         inputs = subnet.plain_inputs()
-        assert bool(inputs.get("mapPublicIpOnLaunch")) == (inputs["tags"]["Tier"] == "public")
+        assert inputs["mapPublicIpOnLaunch"] is False
 
 
 @pytest.mark.parametrize("stack", STACKS)

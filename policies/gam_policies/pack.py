@@ -117,11 +117,14 @@ def to_policy(rule: Rule) -> Policy:
         config_schema=config_schema(rule),
         severity=_SEVERITY[rule.severity],
         remediation_steps=rule.remediation,
+        # a policy no benchmark asks for (yet) names no framework
         framework=PolicyComplianceFramework(
             name=rule.controls[0].framework,
             version=rule.controls[0].version,
             reference=", ".join(c.reference for c in rule.controls),
-        ),
+        )
+        if rule.controls
+        else None,
         tags=[rule.category],
     )
     if rule.is_stack_rule:

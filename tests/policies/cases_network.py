@@ -96,6 +96,10 @@ def subnet(tier: str, public_ip: bool) -> Resource:
     return resource(network.SUBNET, f"{tier}-a", props, Tier=tier)
 
 
+FIREWALL_KEY = {
+    "type": "CUSTOMER_KMS",
+    "keyId": "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
+}
 VPC = resource(network.VPC, "main", {"cidrBlock": VPC_CIDR, "enableDnsHostnames": True})
 FLOW_LOG_PROPS = {
     "trafficType": "ALL",
@@ -187,12 +191,24 @@ CASES = [
         [VPC, resource(network.FLOW_LOG, "main-flow", FLOW_LOG_PROPS, {"vpcId": VPC})],
         (),
     ),
+    # no tier may hand out public IPs, the public (load balancer) tier included
     Case(
-        "network-subnet-public-ip",
-        subnet("public", True),
-        (Break("tags.Tier", "private"), Break("tags.Tier")),
+        "network-subnet-public-ip", subnet("public", False), (Break("mapPublicIpOnLaunch", True),)
     ),
     Case("network-subnet-public-ip", subnet("data", False), (Break("mapPublicIpOnLaunch", True),)),
+    *(
+        Case(
+            "network-firewall-customer-key",
+            resource(kind, "egress", {"encryptionConfiguration": FIREWALL_KEY}),
+            (
+                Break("encryptionConfiguration"),
+                Break("encryptionConfiguration.type", "AWS_OWNED_KMS_KEY"),
+                Break("encryptionConfiguration.keyId"),
+                Break("encryptionConfiguration.keyId", "alias/aws/network-firewall"),
+            ),
+        )
+        for kind in network.FIREWALL_PARTS
+    ),
     Case(
         "network-launch-template-no-public-ip",
         resource(

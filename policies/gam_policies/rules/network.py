@@ -1,8 +1,10 @@
-"""Network: internet ingress, rule descriptions, flow logs, public IPs, the default group.
+"""Network: internet ingress, rule descriptions, flow logs, public IPs, the default group,
+Network Firewall encryption.
 
 Tag conventions: a security group that may accept traffic from the internet (public
-load balancers, edge) carries `Exposure=internet`; a subnet carries `Tier` in
-{public, private, data}, and only `Tier=public` subnets may map public IPs on launch.
+load balancers, edge) carries `Exposure=internet`. No subnet maps public IPs on launch,
+whatever its tier: a subnet that must is exempted in the stack's policy config, with
+the reason written there.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, references, tags_of
 from gam_policies.rules._shared import SUBNET, as_list, of_type, shown, to_number, unreferenced
+from gam_policies.rules.kms import customer_key
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -22,6 +25,12 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+FIREWALL_PARTS = (
+    "aws:networkfirewall/firewall:Firewall",
+    "aws:networkfirewall/firewallPolicy:FirewallPolicy",
+    "aws:networkfirewall/ruleGroup:RuleGroup",
+    "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration",
+)
 
 PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
 # What the provider fills in when no description is given: not a description.
@@ -128,9 +137,17 @@ def _flow_logs(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[st
 
 
 def _subnet_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
-    tier = tags_of(resource).get("Tier")
-    if resource.get("mapPublicIpOnLaunch") is True and tier != "public":
-        yield f"`mapPublicIpOnLaunch` is true but `tags.Tier` is {shown(tier)}; only `Tier=public` may."
+    if resource.get("mapPublicIpOnLaunch") is True:
+        tier = shown(tags_of(resource).get("Tier"))
+        yield f"`mapPublicIpOnLaunch` is true (`tags.Tier` {tier}); no subnet may hand out public IPs."
+
+
+def _firewall_key(resource: Resource, ctx: Context) -> Iterator[str]:
+    kind = resource.get("encryptionConfiguration.type")
+    if kind != "CUSTOMER_KMS":
+        yield f"`encryptionConfiguration.type` is {shown(kind)}, expected 'CUSTOMER_KMS'."
+        return
+    yield from customer_key(resource, "encryptionConfiguration.keyId", "not on a customer key")
 
 
 def _launch_template_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -214,12 +231,13 @@ RULES = [
         name="network-subnet-public-ip",
         description=(
             "Subnets that hand out public IPs on launch put every instance started there on the "
-            "internet; only subnets designated public (`Tier=public`) may."
+            "internet. Nothing here needs one: NAT gateways use Elastic IPs and load balancers "
+            "get their own, so no subnet may, public tier included."
         ),
         severity="high",
         remediation=(
-            "Set `map_public_ip_on_launch=False` on aws.ec2.Subnet unless it is a public subnet "
-            "tagged `Tier=public`."
+            "Set `map_public_ip_on_launch=False` on aws.ec2.Subnet. A subnet that really must "
+            "is exempted in the stack's policy config, with the reason."
         ),
         controls=(fsbp("EC2.15"),),
         resource_types=(SUBNET,),
@@ -239,6 +257,23 @@ RULES = [
         controls=(fsbp("EC2.25"),),
         resource_types=(LAUNCH_TEMPLATE,),
         check=_launch_template_public_ip,
+    ),
+    Rule(
+        name="network-firewall-customer-key",
+        description=(
+            "Network Firewall keeps its rules, policies and state under an AWS owned key by "
+            "default: nobody in the account can audit its use, restrict it or revoke it."
+        ),
+        severity="medium",
+        remediation=(
+            "Set `encryption_configuration={'type': 'CUSTOMER_KMS', 'key_id': key.arn}` on "
+            "aws.networkfirewall.Firewall, FirewallPolicy, RuleGroup and "
+            "TlsInspectionConfiguration, with a key whose policy admits Network Firewall "
+            "(`kms:ViaService`) for this account only."
+        ),
+        controls=(),  # no FSBP or CIS control asks for it; the issue of ADR 0004 does
+        resource_types=FIREWALL_PARTS,
+        check=_firewall_key,
     ),
     Rule(
         name="network-default-sg-closed",

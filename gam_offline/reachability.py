@@ -1,0 +1,383 @@
+"""Where a packet goes, read from a recorded preview, before anything exists.
+
+AWS's Reachability Analyzer needs a deployed VPC; this model needs only the record:
+subnets, route tables and their routes and associations, NAT gateways, the firewall's
+endpoints (from its `firewallStatuses`), network ACLs. From a subnet to an address it
+resolves each next hop as the VPC router does: the route table of the subnet the packet
+is in, longest prefix match, the local route winning a tie; a firewall endpoint or a NAT
+gateway hands the packet on from its own subnet's table. Network ACLs (stateless, rules
+in number order, first match wins) are checked where a packet leaves and enters a subnet.
+
+`findings` states the properties the network must have; the tests run it on every stack
+and on broken records, and `gam-infra preview` prints `summary`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gam_offline.records import Record, RecordedResource, unwrap
+
+IPv4 = ipaddress.IPv4Address
+Net = ipaddress.IPv4Network
+
+INTERNET_ADDRESS = IPv4("198.51.100.10")  # TEST-NET-2: stands for any host on the internet
+LOAD_BALANCER_TAG = "kubernetes.io/role/elb"
+# Tiers whose subnets may face the internet: load balancers, and NAT gateways (which
+# accept no connection from outside).
+INTERNET_FACING_TIERS = ("public", "egress")
+MAX_HOPS = 16
+
+Outcome = Literal["delivered", "internet", "transit-gateway", "no-route", "denied-by-acl", "loop"]
+HopKind = Literal["subnet", "firewall", "nat", "internet-gateway", "transit-gateway"]
+_ROUTE_TARGETS = (
+    ("gatewayId", "gateway"),
+    ("natGatewayId", "nat"),
+    ("vpcEndpointId", "endpoint"),
+    ("transitGatewayId", "transit-gateway"),
+)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    name: str
+    cidr: Net
+    az: str
+    tier: str
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: Net
+    kind: str  # "local", "gateway", "nat", "endpoint", "transit-gateway"
+    target: str
+
+
+@dataclass(frozen=True)
+class AclRule:
+    number: int
+    allow: bool
+    cidr: Net
+
+
+@dataclass(frozen=True)
+class Hop:
+    kind: HopKind
+    target: str  # a subnet's name, or the id of a firewall endpoint, NAT or gateway
+    az: str | None = None
+
+
+@dataclass(frozen=True)
+class Path:
+    hops: tuple[Hop, ...]
+    outcome: Outcome
+
+    def through(self, kind: HopKind) -> list[Hop]:
+        return [h for h in self.hops if h.kind == kind]
+
+    def __str__(self) -> str:
+        return " -> ".join(f"{h.kind}:{h.target}" for h in self.hops) + f" [{self.outcome}]"
+
+
+@dataclass
+class Network:
+    """One VPC of a record, as the VPC router sees it."""
+
+    vpc_cidr: Net
+    subnets: dict[str, Subnet]
+    routes: dict[str, list[Route]] = field(default_factory=dict)  # by subnet id
+    middlebox_subnet: dict[str, str] = field(default_factory=dict)  # NAT / endpoint -> subnet
+    firewall_endpoints: set[str] = field(default_factory=set)
+    acls: dict[str, tuple[list[AclRule], list[AclRule]]] = field(default_factory=dict)
+
+    # --- the router ------------------------------------------------------------
+
+    def tier(self, name: str) -> list[Subnet]:
+        return sorted((s for s in self.subnets.values() if s.tier == name), key=lambda s: s.az)
+
+    def lookup(self, subnet_id: str, address: IPv4) -> Route | None:
+        """The route the subnet's table picks: longest prefix, the local route on a tie
+        (None: no route). A subnet with no associated table uses the main table, which
+        holds the local route only."""
+        local = Route(self.vpc_cidr, "local", "local")
+        candidates = [
+            r for r in [local, *self.routes.get(subnet_id, [])] if address in r.destination
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda r: (r.destination.prefixlen, r.kind == "local"))
+
+    def subnet_at(self, address: IPv4) -> Subnet | None:
+        return next((s for s in self.subnets.values() if address in s.cidr), None)
+
+    def acl_allows(self, subnet: Subnet, direction: int, peer: IPv4) -> bool:
+        """Whether the subnet's ACL passes traffic to or from `peer` (0 ingress, 1 egress).
+        No ACL recorded: the VPC's default ACL, which allows everything."""
+        if subnet.id not in self.acls:
+            return True
+        for rule in sorted(self.acls[subnet.id][direction], key=lambda r: r.number):
+            if peer in rule.cidr:
+                return rule.allow
+        return False
+
+    def walk(self, start: Subnet, source: IPv4, destination: IPv4) -> Path:
+        """The hops of a packet sent from `source` in `start` to `destination`."""
+        hops = [Hop("subnet", start.name, start.az)]
+        current, seen = start, set()
+        while len(hops) < MAX_HOPS:
+            if not self.acl_allows(current, 1, destination):
+                return Path(tuple(hops), "denied-by-acl")
+            route = self.lookup(current.id, destination)
+            if route is None:
+                return Path(tuple(hops), "no-route")
+            if route.kind == "local":
+                target = self.subnet_at(destination)
+                if target is None:
+                    return Path(tuple(hops), "no-route")
+                if not self.acl_allows(target, 0, source):
+                    return Path(tuple(hops), "denied-by-acl")
+                return Path((*hops, Hop("subnet", target.name, target.az)), "delivered")
+            if route.kind == "gateway" and route.target.startswith("igw-"):
+                return Path((*hops, Hop("internet-gateway", route.target)), "internet")
+            if route.kind == "transit-gateway":
+                return Path((*hops, Hop("transit-gateway", route.target)), "transit-gateway")
+            next_subnet = self.subnets.get(self.middlebox_subnet.get(route.target, ""))
+            if next_subnet is None or (current.id, route.target) in seen:
+                return Path(tuple(hops), "no-route" if next_subnet is None else "loop")
+            seen.add((current.id, route.target))
+            if not self.acl_allows(next_subnet, 0, source):
+                return Path(tuple(hops), "denied-by-acl")
+            kind: HopKind = "firewall" if route.target in self.firewall_endpoints else "nat"
+            hops.append(Hop(kind, route.target, next_subnet.az))
+            if kind == "nat":
+                source = host(next_subnet)  # the NAT's address from here on
+            current = next_subnet
+        return Path(tuple(hops), "loop")
+
+    def to_internet(self, start: Subnet) -> Path:
+        return self.walk(start, host(start), INTERNET_ADDRESS)
+
+    def reply(self, start: Subnet, destination: IPv4, forward: Path) -> Path:
+        """The answer to `forward` (a flow from `start` to `destination`), on its way back.
+
+        From the internet, it re-enters at the last NAT the flow left by, which turns it
+        back to the original source and routes it from its own subnet; with no NAT, the
+        internet gateway hands it to the subnet that owns the public address."""
+        if forward.outcome == "delivered":
+            answering = self.subnet_at(destination)
+            assert answering is not None
+            return self.walk(answering, destination, host(start))
+        if forward.outcome == "internet":
+            nats = forward.through("nat")
+            if not nats:
+                return Path(
+                    (Hop("internet-gateway", forward.hops[-1].target), forward.hops[0]), "delivered"
+                )
+            nat_subnet = self.subnets[self.middlebox_subnet[nats[-1].target]]
+            back = self.walk(nat_subnet, destination, host(start))
+            return Path((Hop("nat", nats[-1].target, nat_subnet.az), *back.hops), back.outcome)
+        return Path((), "no-route")
+
+    def internet_facing(self) -> list[Subnet]:
+        """Subnets the internet can answer and reach: their table sends the internet
+        straight to an internet gateway (no edge route tables are modelled: none exist)."""
+        routes = {s.id: self.lookup(s.id, INTERNET_ADDRESS) for s in self.subnets.values()}
+        return [
+            s for s in self.subnets.values() if (r := routes[s.id]) and r.target.startswith("igw-")
+        ]
+
+
+def host(subnet: Subnet) -> IPv4:
+    """An address in the subnet past the five AWS reserves."""
+    return subnet.cidr.network_address + 10
+
+
+# --- reading a record --------------------------------------------------------------------
+
+
+def networks(record: Record) -> list[Network]:
+    """Every VPC of the record, with what the router needs to know of it."""
+    found = []
+    for vpc in record.by_type("aws:ec2/vpc:Vpc"):
+        of_vpc = [r for r in record.resources if _inputs(r).get("vpcId") == vpc.id]
+        found.append(_network(record, _inputs(vpc)["cidrBlock"], of_vpc))
+    return found
+
+
+def _inputs(resource: RecordedResource) -> dict[str, Any]:
+    return unwrap(resource.inputs)
+
+
+def _outputs(resource: RecordedResource) -> dict[str, Any]:
+    return unwrap(resource.outputs)
+
+
+def _of(resources: Iterable[RecordedResource], type_: str) -> list[RecordedResource]:
+    return [r for r in resources if r.type == type_]
+
+
+def _network(record: Record, vpc_cidr: str, of_vpc: Sequence[RecordedResource]) -> Network:
+    subnets = {}
+    for s in _of(of_vpc, "aws:ec2/subnet:Subnet"):
+        tags = _inputs(s).get("tags") or {}
+        cidr = Net(_inputs(s)["cidrBlock"])
+        az = str(_inputs(s).get("availabilityZone"))
+        subnets[str(s.id)] = Subnet(str(s.id), s.name, cidr, az, str(tags.get("Tier")), tags)
+    network = Network(Net(vpc_cidr), subnets)
+
+    tables = {str(t.id): _table_routes(t) for t in _of(of_vpc, "aws:ec2/routeTable:RouteTable")}
+    for route in _of(record.resources, "aws:ec2/route:Route"):
+        found = _route(_inputs(route), "destinationCidrBlock")
+        table = _inputs(route).get("routeTableId")
+        if found and table in tables:
+            tables[table].append(found)
+    for association in _of(record.resources, "aws:ec2/routeTableAssociation:RouteTableAssociation"):
+        values = _inputs(association)
+        if values.get("subnetId") in subnets and values.get("routeTableId") in tables:
+            network.routes[values["subnetId"]] = tables[values["routeTableId"]]
+
+    for nat in _of(record.resources, "aws:ec2/natGateway:NatGateway"):
+        if _inputs(nat).get("subnetId") in subnets:
+            network.middlebox_subnet[str(nat.id)] = _inputs(nat)["subnetId"]
+    for firewall in _of(of_vpc, "aws:networkfirewall/firewall:Firewall"):
+        for status in _outputs(firewall).get("firewallStatuses") or ():
+            for state in status.get("syncStates") or ():
+                for attachment in state.get("attachments") or ():
+                    endpoint = attachment.get("endpointId")
+                    network.middlebox_subnet[endpoint] = attachment.get("subnetId")
+                    network.firewall_endpoints.add(endpoint)
+    for acl in _of(of_vpc, "aws:ec2/networkAcl:NetworkAcl"):
+        values = _inputs(acl)
+        rules = (_acl_rules(values.get("ingress")), _acl_rules(values.get("egress")))
+        for subnet_id in values.get("subnetIds") or ():
+            network.acls[subnet_id] = rules
+    return network
+
+
+def _route(values: Mapping[str, Any], destination_key: str) -> Route | None:
+    destination = values.get(destination_key)
+    if not destination:
+        return None  # IPv6 and prefix-list routes: not modelled
+    for key, kind in _ROUTE_TARGETS:
+        if values.get(key):
+            return Route(Net(destination), kind, str(values[key]))
+    return None
+
+
+def _table_routes(table: RecordedResource) -> list[Route]:
+    inline = [_route(r, "cidrBlock") for r in _inputs(table).get("routes") or ()]
+    return [r for r in inline if r is not None]
+
+
+def _acl_rules(entries: Iterable[Mapping[str, Any]] | None) -> list[AclRule]:
+    """The rules that apply to all traffic; rules for one protocol or port range are
+    left out (this model follows addresses, not ports)."""
+    return [
+        AclRule(int(e["ruleNo"]), e.get("action") == "allow", Net(e["cidrBlock"]))
+        for e in entries or ()
+        if str(e.get("protocol")) in ("-1", "all") and e.get("cidrBlock")
+    ]
+
+
+# --- the properties ----------------------------------------------------------------------
+
+
+def findings(network: Network) -> list[str]:
+    """Every way the network breaks the layout's promises, each naming the path."""
+    return [
+        *_data_isolated(network),
+        *_private_egress(network),
+        *_load_balancers(network),
+        *_internet_entry(network),
+    ]
+
+
+def _data_isolated(network: Network) -> Iterable[str]:
+    for subnet in network.tier("data"):
+        path = network.to_internet(subnet)
+        if path.outcome in ("internet", "transit-gateway"):
+            yield f"data subnet {subnet.name} reaches the internet: {path}"
+
+
+def _private_egress(network: Network) -> Iterable[str]:
+    inspected = bool(network.firewall_endpoints)
+    for subnet in network.tier("private"):
+        forward = network.to_internet(subnet)
+        if forward.outcome != "internet":
+            continue  # no NAT: no way out, nothing to check
+        back = network.reply(subnet, INTERNET_ADDRESS, forward)
+        there, returned = forward.through("firewall"), back.through("firewall")
+        if back.outcome != "delivered" or back.hops[-1].target != subnet.name:
+            yield f"private subnet {subnet.name}: internet replies do not come back: {back}"
+        if not inspected:
+            if there or returned:
+                yield f"private subnet {subnet.name}: a firewall hop with no firewall: {forward}"
+            continue
+        if len(there) != 1 or there[0].az != subnet.az:
+            yield (
+                f"private subnet {subnet.name} ({subnet.az}) must leave through exactly one "
+                f"firewall endpoint of its AZ: {forward}"
+            )
+        if [h.target for h in returned] != [h.target for h in there]:
+            yield f"private subnet {subnet.name}: replies cross {returned}, not {there}: {back}"
+
+
+def _load_balancers(network: Network) -> Iterable[str]:
+    for lb_subnet in network.subnets.values():
+        if lb_subnet.tags.get(LOAD_BALANCER_TAG) != "1":
+            continue
+        if any(network.middlebox_subnet.get(n) == lb_subnet.id for n in _nats(network)):
+            yield f"load balancer subnet {lb_subnet.name} holds a NAT gateway"
+        to_firewall = [
+            r
+            for r in network.routes.get(lb_subnet.id, [])
+            if r.target in network.firewall_endpoints
+        ]
+        if to_firewall:
+            yield f"load balancer subnet {lb_subnet.name} routes {to_firewall[0].destination} to the firewall"
+        for target in network.tier("private"):
+            forward = network.walk(lb_subnet, host(lb_subnet), host(target))
+            back = network.reply(lb_subnet, host(target), forward)
+            if forward.outcome != "delivered" or back.outcome != "delivered":
+                yield f"{lb_subnet.name} -> {target.name} does not complete: {forward} / {back}"
+            elif forward.hops != (forward.hops[0], forward.hops[-1]) or len(back.hops) != 2:
+                yield f"{lb_subnet.name} <-> {target.name} is not direct both ways: {forward} / {back}"
+
+
+def _nats(network: Network) -> list[str]:
+    return [m for m in network.middlebox_subnet if m not in network.firewall_endpoints]
+
+
+def _internet_entry(network: Network) -> Iterable[str]:
+    for subnet in network.internet_facing():
+        if subnet.tier not in INTERNET_FACING_TIERS:
+            yield f"{subnet.tier} subnet {subnet.name} faces the internet (route to an internet gateway)"
+        elif subnet.tier != "public" and subnet.tags.get(LOAD_BALANCER_TAG):
+            yield f"{subnet.tier} subnet {subnet.name} faces the internet and is tagged for load balancers"
+
+
+def summary(record: Record) -> str:
+    """One line for the preview: what the model checked, and its findings."""
+    parts = []
+    problems: list[str] = []
+    for network in networks(record):
+        problems += findings(network)
+        facing = sorted({s.tier for s in network.internet_facing()})
+        egress = (
+            "firewall then NAT"
+            if network.firewall_endpoints
+            else "NAT"
+            if _nats(network)
+            else "none"
+        )
+        parts.append(
+            f"{network.vpc_cidr}: {len(network.subnets)} subnets, private egress via {egress}, "
+            f"internet-facing tiers {', '.join(facing) or 'none'}"
+        )
+    verdict = "no findings" if not problems else f"{len(problems)} findings: {problems[0]}"
+    return f"Reachability: {'; '.join(parts) or 'no VPC'}; {verdict}"

@@ -1,0 +1,279 @@
+"""The reachability model: the router's rules on plain data, every stack's paths, and
+broken layouts it must catch."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gam_offline import reachability as reach
+from gam_offline.reachability import AclRule, Network, Route, Subnet
+from gam_offline.records import Record
+from tests.support import STACKS
+
+Net = ipaddress.IPv4Network
+INTERNET = reach.INTERNET_ADDRESS
+
+
+def network(stack_records: dict[str, Record], stack: str) -> Network:
+    (found,) = reach.networks(stack_records[stack])
+    return found
+
+
+# --- the router, on plain data ---------------------------------------------------------
+
+
+def subnet(name: str, cidr: str, tier: str = "private", az: str = "a") -> Subnet:
+    return Subnet(f"subnet-{name}", name, Net(cidr), az, tier, {"Tier": tier})
+
+
+A = subnet("a", "10.0.0.0/24")
+B = subnet("b", "10.0.1.0/24")
+MIDDLE = subnet("middle", "10.0.2.0/28")
+
+
+def plain(**routes: list[Route]) -> Network:
+    return Network(
+        Net("10.0.0.0/16"),
+        {s.id: s for s in (A, B, MIDDLE)},
+        routes={f"subnet-{k}": v for k, v in routes.items()},
+        middlebox_subnet={"vpce-1": MIDDLE.id, "nat-1": MIDDLE.id},
+        firewall_endpoints={"vpce-1"},
+    )
+
+
+def test_the_local_route_delivers_inside_the_vpc_without_any_table() -> None:
+    path = plain().walk(A, reach.host(A), reach.host(B))
+    assert (path.outcome, [h.target for h in path.hops]) == ("delivered", ["a", "b"])
+
+
+def test_a_route_more_specific_than_local_wins_and_its_target_routes_on() -> None:
+    net = plain(a=[Route(Net("10.0.1.0/24"), "endpoint", "vpce-1")])
+    path = net.walk(A, reach.host(A), reach.host(B))
+    assert [h.kind for h in path.hops] == ["subnet", "firewall", "subnet"]
+    assert path.outcome == "delivered"
+
+
+def test_on_a_tie_the_local_route_wins() -> None:
+    net = plain(a=[Route(Net("10.0.0.0/16"), "endpoint", "vpce-1")])
+    assert net.lookup(A.id, reach.host(B)) == Route(Net("10.0.0.0/16"), "local", "local")
+
+
+def test_no_matching_route_is_no_route_and_a_cycle_is_a_loop() -> None:
+    assert plain().walk(A, reach.host(A), INTERNET).outcome == "no-route"
+    looping = plain(
+        a=[Route(Net("0.0.0.0/0"), "nat", "nat-1")],
+        middle=[Route(Net("0.0.0.0/0"), "nat", "nat-1")],
+    )
+    assert looping.walk(A, reach.host(A), INTERNET).outcome == "loop"
+
+
+def test_acl_rules_apply_in_number_order_and_deny_by_default() -> None:
+    net = plain()
+    net.acls[B.id] = (
+        [AclRule(200, True, Net("10.0.0.0/16")), AclRule(100, False, Net("10.0.0.0/24"))],
+        [],
+    )
+    assert net.walk(A, reach.host(A), reach.host(B)).outcome == "denied-by-acl"
+    assert net.walk(MIDDLE, reach.host(MIDDLE), reach.host(B)).outcome == "delivered"
+    assert net.walk(B, reach.host(B), reach.host(A)).outcome == "denied-by-acl"  # egress: none
+
+
+@given(
+    routes=st.lists(
+        st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)), min_size=0, max_size=8
+    ),
+    address=st.integers(0, 2**32 - 1),
+)
+def test_lookup_picks_a_most_specific_matching_route_and_local_on_ties(
+    routes: list[tuple[int, int]], address: int
+) -> None:
+    table = [
+        Route(Net((base, prefix), strict=False), "nat", f"nat-{i}")
+        for i, (base, prefix) in enumerate(routes)
+    ]
+    net = plain(a=table)
+    target = ipaddress.IPv4Address(address)
+    chosen = net.lookup(A.id, target)
+    matching = [
+        r for r in [Route(net.vpc_cidr, "local", "local"), *table] if target in r.destination
+    ]
+    if not matching:
+        assert chosen is None
+        return
+    assert chosen is not None and target in chosen.destination
+    longest = max(r.destination.prefixlen for r in matching)
+    assert chosen.destination.prefixlen == longest
+    if net.vpc_cidr.prefixlen == longest and target in net.vpc_cidr:
+        assert chosen.kind == "local"
+
+
+# --- every stack ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_has_no_findings(stack_records: dict[str, Record], stack: str) -> None:
+    assert reach.findings(network(stack_records, stack)) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_data_tier_never_reaches_the_internet_even_without_its_acl(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    assert net.tier("data")
+    for data in net.tier("data"):
+        assert net.to_internet(data).outcome == "denied-by-acl"
+    net.acls.clear()  # the routes alone keep it in too
+    for data in net.tier("data"):
+        assert net.to_internet(data).outcome == "no-route"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_private_egress_crosses_one_firewall_endpoint_of_its_az_both_ways(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    for private in net.tier("private"):
+        forward = net.to_internet(private)
+        back = net.reply(private, INTERNET, forward)
+        assert forward.outcome == "internet" and back.outcome == "delivered"
+        (there,) = forward.through("firewall")
+        (returned,) = back.through("firewall")
+        assert there == returned and there.az == private.az
+        assert [h.kind for h in forward.hops] == [
+            "subnet",
+            "firewall",
+            "nat",
+            "internet-gateway",
+        ]
+        assert back.hops[-1].target == private.name
+
+
+def test_dev_egress_goes_through_its_single_nat_with_no_firewall(
+    stack_records: dict[str, Record],
+) -> None:
+    net = network(stack_records, "dev")
+    nats = {net.to_internet(p).through("nat")[0].target for p in net.tier("private")}
+    assert len(nats) == 1
+    assert all(not net.to_internet(p).through("firewall") for p in net.tier("private"))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_load_balancer_subnets_reach_private_targets_directly_and_hear_back_the_same_way(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    for public in net.tier("public"):
+        for private in net.tier("private"):
+            forward = net.walk(public, reach.host(public), reach.host(private))
+            back = net.reply(public, reach.host(private), forward)
+            assert [h.target for h in forward.hops] == [public.name, private.name]
+            assert [h.target for h in back.hops] == [private.name, public.name]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_only_load_balancer_and_nat_subnets_face_the_internet(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    facing = {s.tier for s in net.internet_facing()}
+    assert facing == {"public", "egress"}
+    for lb in net.tier("public"):
+        assert not [r for r in net.routes[lb.id] if r.target in net.firewall_endpoints]
+        assert lb.id not in net.middlebox_subnet.values()
+
+
+def test_the_preview_summary_names_the_egress_path_and_no_findings(
+    stack_records: dict[str, Record],
+) -> None:
+    line = reach.summary(stack_records["prod"])
+    assert line.startswith("Reachability: 10.30.0.0/16: 15 subnets")
+    assert "private egress via firewall then NAT" in line and line.endswith("no findings")
+
+
+# --- broken layouts it must catch ----------------------------------------------------------
+
+
+def edited(record: Record, changes: dict[str, dict[str, Any]]) -> Record:
+    """A copy of `record` with inputs of the named resources changed."""
+    copied = copy.deepcopy(record)
+    for resource in copied.resources:
+        resource.inputs.update(changes.get(resource.name, {}))
+    return copied
+
+
+def named(record: Record, type_: str, tier: str) -> list[str]:
+    return [r.id or "" for r in record.by_type(type_) if f"-{tier}-" in r.name]
+
+
+def test_the_old_layout_nat_and_firewall_returns_in_the_public_tier_is_caught(
+    stack_records: dict[str, Record],
+) -> None:
+    prod = stack_records["prod"]
+    public = named(prod, "aws:ec2/subnet:Subnet", "public")
+    public_tables = named(prod, "aws:ec2/routeTable:RouteTable", "public")
+    changes = {f"gam-prod-network-nat-{i}": {"subnetId": public[i]} for i in range(3)}
+    changes |= {
+        f"gam-prod-network-egress-{i}-return-private-{i}": {"routeTableId": public_tables[i]}
+        for i in range(3)
+    }
+    found = reach.findings(reach.networks(edited(prod, changes))[0])
+    assert any("holds a NAT gateway" in f for f in found)
+    assert any("routes 10.30.0.0/18 to the firewall" in f for f in found)
+    assert any("is not direct both ways" in f for f in found)
+
+
+def test_a_data_route_to_the_nat_without_the_acl_is_caught(
+    stack_records: dict[str, Record],
+) -> None:
+    dev = stack_records["dev"]
+    data_table = named(dev, "aws:ec2/routeTable:RouteTable", "data")[0]
+    private_route = "gam-dev-network-private-0-internet"
+    record = edited(dev, {private_route: {"routeTableId": data_table}})
+    net = reach.networks(record)[0]
+    net.acls.clear()
+    assert any(
+        f.startswith("data subnet gam-dev-network-data-0 reaches") for f in reach.findings(net)
+    )
+
+
+def test_egress_through_another_azs_endpoint_or_replies_around_the_firewall_are_caught(
+    stack_records: dict[str, Record],
+) -> None:
+    prod = stack_records["prod"]
+    other_endpoint = {r.name: r.plain_inputs() for r in prod.by_type("aws:ec2/route:Route")}[
+        "gam-prod-network-private-1-internet"
+    ]["vpcEndpointId"]
+    crossed = edited(
+        prod, {"gam-prod-network-private-0-internet": {"vpcEndpointId": other_endpoint}}
+    )
+    found = reach.findings(reach.networks(crossed)[0])
+    assert any("exactly one firewall endpoint of its AZ" in f for f in found)
+    assert any("replies cross" in f for f in found)
+
+    around = edited(
+        prod,
+        {"gam-prod-network-egress-2-return-private-2": {"destinationCidrBlock": "10.99.0.0/16"}},
+    )
+    found = reach.findings(reach.networks(around)[0])
+    assert (
+        found
+        == [f for f in found if "gam-prod-network-private-2" in f and "replies cross" in f]
+        != []
+    )
+
+
+def test_a_private_subnet_facing_the_internet_is_caught(stack_records: dict[str, Record]) -> None:
+    dev = stack_records["dev"]
+    igw = dev.one("aws:ec2/internetGateway:InternetGateway").id
+    record = edited(
+        dev, {"gam-dev-network-private-1-internet": {"natGatewayId": None, "gatewayId": igw}}
+    )
+    found = reach.findings(reach.networks(record)[0])
+    assert "private subnet gam-dev-network-private-1 faces the internet" in " ".join(found)
