@@ -30,16 +30,58 @@ import pulumi_aws as aws
 from components import cidr
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
-from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
+from components.values import (
+    AZ_ID,
+    DEFAULT_INTERFACE_ENDPOINTS,
+    DOMAIN,
+    LOG_RETENTION_DAYS,
+    TGW_ID,
+    multi_tenant,
+)
 
 TYPE_TOKEN = "gam:network:Networking"
 
 NatGateways = Literal["none", "single", "per-az"]
 NAT_MODES = ("none", "single", "per-az")
-DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "secretsmanager", "kms")
 # A rule group's capacity is fixed at creation, so it is sized for growth; an allow-list
 # of N domains inspected on HTTP_HOST and TLS_SNI uses 2 * N + 2 of it.
 FIREWALL_RULE_CAPACITY = 1000
+WEB_PORTS = (80, 443)
+# After the allow-list, in strict order: what the domain rules cannot see. Suricata
+# counts a UDP flow as established only once both directions have been seen, so without
+# these rules outbound UDP (DNS to an outside resolver included), ICMP and handshakes to
+# any TCP port leave and only the replies are dropped. Drop and reject also write an
+# ALERT log entry (AWS Network Firewall's StatefulRule actions), so each is alerted on.
+DEFAULT_DENY_RULES = (
+    'drop udp $HOME_NET any -> $EXTERNAL_NET any (msg:"egress UDP denied"; sid:9000001; rev:1;)',
+    'drop icmp $HOME_NET any -> $EXTERNAL_NET any (msg:"egress ICMP denied"; sid:9000002; rev:1;)',
+    "reject tcp $HOME_NET any -> $EXTERNAL_NET !["
+    + ",".join(str(p) for p in WEB_PORTS)
+    + '] (msg:"egress TCP to a non-web port denied"; flow:to_server; sid:9000003; rev:1;)',
+    "drop ip $HOME_NET any -> $EXTERNAL_NET any "
+    '(msg:"egress on another IP protocol denied"; ip_proto:!6; sid:9000004; rev:1;)',
+)
+DEFAULT_DENY_CAPACITY = 50
+# Buckets AWS owns that the platform reads through the S3 gateway endpoint: ECR's image
+# layers, and the Amazon Linux package repositories.
+AWS_OWNED_BUCKETS = (
+    "prod-{region}-starport-layer-bucket",
+    "al2023-repos-{region}-de612dc2",
+    "amazonlinux-2-repos-{region}",
+)
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+# The flow log fields: beside the defaults, what tells which workload made a connection
+# behind the NAT and the firewall (packet-level addresses, direction, path, flags, AZ).
+FLOW_LOG_FORMAT = " ".join(
+    f"${{{field}}}"
+    for field in (
+        *("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport"),
+        *("dstport", "protocol", "packets", "bytes", "start", "end", "action", "log-status"),
+        *("vpc-id", "subnet-id", "az-id", "instance-id", "tcp-flags", "type"),
+        *("pkt-srcaddr", "pkt-dstaddr", "flow-direction", "traffic-path"),
+        *("pkt-src-aws-service", "pkt-dst-aws-service"),
+    )
+)
 MAX_ALLOWED_DOMAINS = (FIREWALL_RULE_CAPACITY - 2) // 2
 INTERNET = "0.0.0.0/0"
 # What the account may do with the firewall's key outside Network Firewall: manage it,
@@ -67,7 +109,13 @@ class NetworkingArgs:
     """Required. The standard tags (`components.tags.standard_tags`), on every taggable child."""
 
     az_count: int = 3
-    """How many AZs to use, 2 or 3 (default 3): the region's first available ones."""
+    """How many AZs to use, 2 or 3 (default 3)."""
+
+    availability_zone_ids: tuple[str, ...] = ()
+    """The AZs by ID (e.g. "euw1-az1"), one per AZ in order: IDs name the same zones in
+    every account and never shift. Default (): the region's first `az_count` zones that
+    need no opt-in (no Local Zones), by name, whatever their health, so an incident does
+    not reorder them; pin IDs in production."""
 
     nat_gateways: NatGateways = "per-az"
     """Private-tier egress (default "per-az"): "none" (no internet egress), "single" (one
@@ -85,8 +133,14 @@ class NetworkingArgs:
 
     interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
     """Interface endpoints (service suffixes) in the private subnets, with private DNS.
-    Default: ECR (api, dkr), STS, Logs, SSM, Secrets Manager, KMS. S3 is always a gateway
-    endpoint on the private and data route tables and may not be listed here."""
+    Default: ECR (api, dkr), STS, Logs, SSM (with its messages endpoints), Secrets Manager,
+    KMS, EC2, EKS, EKS Auth, ELB, Auto Scaling. S3 is always a gateway endpoint on the
+    private route tables and may not be listed here. Every endpoint admits only this
+    account's principals (or the organization's: `endpoint_organization_id`)."""
+
+    endpoint_organization_id: str | None = None
+    """Endpoint policies admit principals and S3 buckets of this AWS Organization (o-...)
+    rather than of this account only. Default None: this account only."""
 
     transit_gateway_id: str | None = None
     """Attach the VPC to this transit gateway, through dedicated /28 transit subnets per AZ
@@ -102,11 +156,14 @@ class NetworkingArgs:
 
     egress_allowed_domains: tuple[str, ...] = ()
     """The only domains private workloads may reach over HTTP/TLS (requires
-    network_firewall). "example.com" is one host, ".example.com" its subdomains."""
+    network_firewall). "example.com" is one host, ".example.com" its subdomains; no
+    wildcard may cover a multi-tenant suffix (`components.values.MULTI_TENANT_SUFFIXES`).
+    Every other egress is dropped: other protocols, other TCP ports, other names."""
 
     protect: bool = False
-    """Protect the stateful children (the created KMS keys) from deletion and turn on the
-    firewall's delete protection. Default False (set it in prod)."""
+    """Protect the stateful children (the created KMS keys, and the log groups that hold
+    audit evidence, which are also retained on delete) from deletion, and turn on the
+    firewall's delete, subnet-change and policy-change protection. Default False (prod)."""
 
 
 def problems(args: NetworkingArgs) -> list[str]:
@@ -127,6 +184,10 @@ def problems(args: NetworkingArgs) -> list[str]:
             "(arn:aws:kms:<region>:<account>:key/<id>); leave it unset to create a key"
         )
     found += _endpoint_problems(args.interface_endpoints)
+    found += _zone_problems(args.availability_zone_ids, args.az_count)
+    org = args.endpoint_organization_id
+    if org is not None and not _ORG_ID.match(org):
+        found.append(f"endpoint_organization_id {org!r} is not an organization id (o-abc123defg)")
     tgw = args.transit_gateway_id
     if tgw is not None and not TGW_ID.match(tgw):
         found.append(f"transit_gateway_id {tgw!r} is not a transit gateway id (tgw-0123abcd...)")
@@ -152,6 +213,23 @@ def _endpoint_problems(services: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _zone_problems(ids: tuple[str, ...], az_count: int) -> list[str]:
+    if not ids:
+        return []
+    found = []
+    bad = [z for z in ids if not AZ_ID.match(z)]
+    if bad:
+        found.append(f"availability_zone_ids {bad} are not AZ IDs such as 'euw1-az1'")
+    if len(ids) != az_count:
+        found.append(f"availability_zone_ids lists {len(ids)} zones for az_count {az_count}")
+    if len(set(ids)) != len(ids):
+        found.append("availability_zone_ids lists a zone twice; list each once")
+    regions = {m.group(1) for z in ids if (m := AZ_ID.match(z))}
+    if len(regions) > 1:
+        found.append(f"availability_zone_ids mix regions {sorted(regions)}; use one region's")
+    return found
+
+
 def _firewall_problems(args: NetworkingArgs) -> list[str]:
     found = []
     domains = args.egress_allowed_domains
@@ -159,7 +237,7 @@ def _firewall_problems(args: NetworkingArgs) -> list[str]:
         if not domains:
             found.append(
                 "network_firewall=True needs egress_allowed_domains: the firewall drops all "
-                "other egress; list the domains workloads may reach (e.g. '.amazonaws.com')"
+                "other egress; list the hosts workloads may reach (e.g. 'pypi.org')"
             )
         if args.nat_gateways == "none":
             found.append(
@@ -176,6 +254,13 @@ def _firewall_problems(args: NetworkingArgs) -> list[str]:
         found.append(
             f"egress_allowed_domains {bad} are not lower-case domain names; use "
             "'example.com' for one host or '.example.com' for its subdomains"
+        )
+    shared = {d: s for d in domains if (s := multi_tenant(d))}
+    if shared:
+        found.append(
+            f"egress_allowed_domains {sorted(shared)} cover multi-tenant suffixes "
+            f"{sorted(set(shared.values()))}, where anyone's endpoints live; list exact hosts, "
+            "and reach AWS APIs through interface_endpoints"
         )
     if len(domains) > MAX_ALLOWED_DOMAINS:
         found.append(
@@ -209,7 +294,7 @@ class Networking(GamComponent):
         self._region = aws.get_region_output(opts=invoke).region
         self._partition = aws.get_partition_output(opts=invoke)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+        zones = self._zones(invoke)
 
         self._vpc = aws.ec2.Vpc(
             self.child_name("vpc"),
@@ -272,13 +357,24 @@ class Networking(GamComponent):
 
     # --- subnets and routing -----------------------------------------------------
 
-    def _subnet(self, tier: str, i: int, zones: pulumi.Output[list[str]]) -> aws.ec2.Subnet:
+    def _zones(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[list[str]] | None:
+        """The AZ names to use when no IDs are pinned (None when they are)."""
+        if self._args.availability_zone_ids:
+            return None
+        no_opt_in = aws.GetAvailabilityZonesFilterArgs(
+            name="opt-in-status", values=["opt-in-not-required"]
+        )
+        return aws.get_availability_zones_output(filters=[no_opt_in], opts=invoke).names
+
+    def _subnet(self, tier: str, i: int, zones: pulumi.Output[list[str]] | None) -> aws.ec2.Subnet:
         role = f"{tier}-{i}"
+        pinned = self._args.availability_zone_ids
         return aws.ec2.Subnet(
             self.child_name(role),
             vpc_id=self._vpc.id,
             cidr_block=self._plan.tier(tier)[i],
-            availability_zone=zones.apply(lambda names: _zone(names, i)),
+            availability_zone=zones.apply(lambda names: _zone(names, i)) if zones else None,
+            availability_zone_id=pinned[i] if pinned else None,
             map_public_ip_on_launch=False,
             tags=self.tags(role, Tier=tier, **_TIER_TAGS.get(tier, {})),
             opts=self.child_opts(),
@@ -430,6 +526,7 @@ class Networking(GamComponent):
             service_name=self._service("s3"),
             vpc_endpoint_type="Gateway",
             route_table_ids=[t.id for t in private_tables],
+            policy=pulumi.Output.json_dumps(self._s3_endpoint_policy()),
             tags=self.tags("endpoint-s3"),
             opts=self.child_opts(),
         )
@@ -461,10 +558,80 @@ class Networking(GamComponent):
                 private_dns_enabled=True,
                 subnet_ids=private_ids,
                 security_group_ids=[sg.id],
+                policy=pulumi.Output.json_dumps(self._interface_endpoint_policy(service)),
                 tags=self.tags(role),
                 opts=self.child_opts(),
             )
         return sg
+
+    def _ours(self, key: str) -> dict[str, dict[str, Any]]:
+        """A condition that `key` ("Principal" or "Resource") belongs to this account, or
+        to the organization when one is set."""
+        org = self._args.endpoint_organization_id
+        if org:
+            return {"StringEquals": {f"aws:{key}OrgID": org}}
+        return {"StringEquals": {f"aws:{key}Account": self._account}}
+
+    def _s3_endpoint_policy(self) -> dict[str, Any]:
+        """Our principals, on our buckets, plus reading the AWS-owned buckets the platform
+        pulls from: nothing else of S3 bypasses the firewall through this route."""
+        owned = [self._owned_objects(template) for template in AWS_OWNED_BUCKETS]
+        ours = self._ours("Principal")["StringEquals"] | self._ours("Resource")["StringEquals"]
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "OurPrincipalsOnOurBuckets",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": ours},
+                },
+                {
+                    "Sid": "OurPrincipalsReadAwsOwnedImageAndPackageBuckets",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": owned,
+                    "Condition": self._ours("Principal"),
+                },
+            ],
+        }
+
+    def _owned_objects(self, template: str) -> pulumi.Output[str]:
+        bucket = self._region.apply(lambda region: template.format(region=region))
+        return pulumi.Output.concat("arn:", self._partition.partition, ":s3:::", bucket, "/*")
+
+    def _interface_endpoint_policy(self, service: str) -> dict[str, Any]:
+        """Our principals only. STS and EKS Auth also take the unsigned web-identity and
+        pod-identity calls, for our roles and clusters only (they carry no principal)."""
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "OurPrincipalsOnly",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": self._ours("Principal"),
+            }
+        ]
+        unsigned = {
+            "sts": ("sts:AssumeRoleWithWebIdentity", self._arn("iam", "role/*", regional=False)),
+            "eks-auth": ("eks-auth:AssumeRoleForPodIdentity", self._arn("eks", "cluster/*")),
+        }
+        if service in unsigned:
+            action, resource = unsigned[service]
+            statements.append(
+                {
+                    "Sid": "TokenCallsForOurResources",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": action,
+                    "Resource": resource,
+                }
+            )
+        return {"Version": "2012-10-17", "Statement": statements}
 
     # --- logging -------------------------------------------------------------------
 
@@ -544,13 +711,16 @@ class Networking(GamComponent):
         )
 
     def _log_group(self, role: str, key_arn: pulumi.Input[str]) -> aws.cloudwatch.LogGroup:
+        """A log group of network evidence (flows, firewall verdicts): tagged as audit
+        evidence, and in prod protected and kept in AWS even if deleted from the stack."""
+        protect = self._args.protect
         return aws.cloudwatch.LogGroup(
             self.child_name(role),
             name=f"{self._log_prefix}/{role}",
             retention_in_days=self._args.flow_log_retention_days,
             kms_key_id=key_arn,
-            tags=self.tags(role),
-            opts=self.child_opts(),
+            tags=self.tags(role, Evidence="audit"),
+            opts=self.child_opts(protect=protect, retain_on_delete=protect),
         )
 
     def _flow_logs(self, key_arn: pulumi.Input[str]) -> None:
@@ -601,6 +771,7 @@ class Networking(GamComponent):
             self.child_name("flow-logs"),
             vpc_id=self._vpc.id,
             traffic_type="ALL",
+            log_format=FLOW_LOG_FORMAT,
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
             iam_role_arn=role.arn,
@@ -640,23 +811,48 @@ class Networking(GamComponent):
             tags=self.tags("egress-allowlist"),
             opts=self.child_opts(),
         )
-        # Strict order with drop_established: the TCP handshake passes so the SNI/Host
-        # can be read, the allow-list passes what matches, every other established flow
-        # (any protocol, not only HTTP/TLS) is dropped and alerted on.
+        default_deny = nfw.RuleGroup(
+            self.child_name("egress-default-deny"),
+            type="STATEFUL",
+            capacity=DEFAULT_DENY_CAPACITY,
+            description="After the allow-list: drop UDP, ICMP, other IP protocols; reject non-web TCP",
+            rule_group=nfw.RuleGroupRuleGroupArgs(
+                rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
+                    rules_string="\n".join(DEFAULT_DENY_RULES)
+                ),
+                stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
+                    rule_order="STRICT_ORDER"
+                ),
+            ),
+            encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
+                type="CUSTOMER_KMS", key_id=firewall_key
+            ),
+            tags=self.tags("egress-default-deny"),
+            opts=self.child_opts(),
+        )
+        # Strict order: the allow-list (TLS SNI / HTTP Host) first, then the default-deny
+        # group for what those rules cannot see. The default actions hold their verdict
+        # until the application layer is readable (`..._app_layer`): a post-quantum TLS
+        # ClientHello spans two TCP segments, and `drop_established` would drop the first,
+        # SNI-less one. Established flows that match no pass rule are dropped and alerted.
         policy = nfw.FirewallPolicy(
             self.child_name("firewall-policy"),
-            description="Egress: allow-listed domains only",
+            description="Egress: web traffic to allow-listed names only",
             firewall_policy=nfw.FirewallPolicyFirewallPolicyArgs(
                 stateless_default_actions=["aws:forward_to_sfe"],
                 stateless_fragment_default_actions=["aws:forward_to_sfe"],
                 stateful_engine_options=nfw.FirewallPolicyFirewallPolicyStatefulEngineOptionsArgs(
                     rule_order="STRICT_ORDER"
                 ),
-                stateful_default_actions=["aws:drop_established", "aws:alert_established"],
+                stateful_default_actions=[
+                    "aws:drop_established_app_layer",
+                    "aws:alert_established_app_layer",
+                ],
                 stateful_rule_group_references=[
                     nfw.FirewallPolicyFirewallPolicyStatefulRuleGroupReferenceArgs(
-                        resource_arn=allowlist.arn, priority=1
+                        resource_arn=group.arn, priority=priority
                     )
+                    for priority, group in ((1, allowlist), (2, default_deny))
                 ],
             ),
             encryption_configuration=nfw.FirewallPolicyEncryptionConfigurationArgs(
@@ -672,6 +868,8 @@ class Networking(GamComponent):
             vpc_id=self._vpc.id,
             subnet_mappings=[nfw.FirewallSubnetMappingArgs(subnet_id=s.id) for s in subnets],
             delete_protection=self._args.protect,
+            subnet_change_protection=self._args.protect,
+            firewall_policy_change_protection=self._args.protect,
             encryption_configuration=nfw.FirewallEncryptionConfigurationArgs(
                 type="CUSTOMER_KMS", key_id=firewall_key
             ),

@@ -13,3 +13,83 @@ LOG_RETENTION_DAYS = (
 # A host name, or with a leading dot every name under a domain (Network Firewall syntax).
 DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8,17}$")
+# The AWS APIs that nodes, controllers and workloads call, reached inside the VPC so that
+# the firewall's allow-list never needs a multi-tenant AWS suffix.
+DEFAULT_INTERFACE_ENDPOINTS = (
+    *("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "secretsmanager", "kms"),
+    *("ec2", "eks", "eks-auth", "elasticloadbalancing", "autoscaling"),
+    *("ssmmessages", "ec2messages"),
+)
+
+# Suffixes under which anyone can get a name: another account's load balancer, bucket,
+# API or CDN distribution. A wildcard allow-list entry at, above or below one of them
+# admits strangers' endpoints (and any forged SNI/Host under it): list exact hosts.
+MULTI_TENANT_SUFFIXES = (
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "aws.dev",
+    "awsapps.com",
+    "cloudfront.net",
+    "elb.amazonaws.com",
+    "s3.amazonaws.com",
+    "on.aws",
+    "azurewebsites.net",
+    "blob.core.windows.net",
+    "cloudapp.azure.com",
+    "appspot.com",
+    "googleapis.com",
+    "run.app",
+    "web.app",
+    "firebaseapp.com",
+    "github.io",
+    "githubusercontent.com",
+    "herokuapp.com",
+    "netlify.app",
+    "vercel.app",
+    "pages.dev",
+    "workers.dev",
+    "r2.dev",
+    "r2.cloudflarestorage.com",
+    "trycloudflare.com",
+    "ngrok.io",
+    "ngrok-free.app",
+)
+
+
+def multi_tenant(domain: str) -> str | None:
+    """The multi-tenant suffix a wildcard entry (".example.com") covers, is or falls
+    under; None for exact hosts and for wildcards clear of every such suffix."""
+    if not domain.startswith("."):
+        return None
+    name = domain[1:]
+    for suffix in MULTI_TENANT_SUFFIXES:
+        if name == suffix or suffix.endswith(f".{name}") or name.endswith(f".{suffix}"):
+            return suffix
+    return None
+
+
+# An availability zone ID (stable across accounts, unlike zone names): use1-az6, euw1-az1.
+AZ_ID = re.compile(r"^([a-z]{2}(gov)?[a-z]{1,2}\d)-az\d{1,2}$")
+_DIRECTIONS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+def az_id_prefix(region: str) -> str | None:
+    """The prefix AWS gives the zone IDs of a region: eu-west-1 -> euw1, ap-southeast-2 ->
+    apse2, us-gov-west-1 -> usgw1. None where the region name has an unknown shape."""
+    parts = region.split("-")
+    gov = parts[1:2] == ["gov"]
+    if gov:
+        parts = [parts[0], *parts[2:]]
+    if len(parts) != 3 or parts[1] not in _DIRECTIONS or not parts[2].isdigit():
+        return None
+    return f"{parts[0]}{'g' if gov else ''}{_DIRECTIONS[parts[1]]}{parts[2]}"

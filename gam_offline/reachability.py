@@ -7,6 +7,10 @@ resolves each next hop as the VPC router does: the route table of the subnet the
 is in, longest prefix match, the local route winning a tie; a firewall endpoint or a NAT
 gateway hands the packet on from its own subnet's table. Network ACLs (stateless, rules
 in number order, first match wins) are checked where a packet leaves and enters a subnet.
+A flow has a protocol, a port and (for web traffic) a host name: at a firewall endpoint
+the firewall's stateful rule groups judge it in strict order (the allow-list's generated
+rules for HTTP Host / TLS SNI, then the Suricata rules of the other groups), and the
+policy's default action where nothing matches.
 
 `findings` states the properties the network must have; the tests run it on every stack
 and on broken records, and `gam-infra preview` prints `summary`.
@@ -15,6 +19,7 @@ and on broken records, and `gam-infra preview` prints `summary`.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,7 +36,15 @@ LOAD_BALANCER_TAG = "kubernetes.io/role/elb"
 INTERNET_FACING_TIERS = ("public", "egress")
 MAX_HOPS = 16
 
-Outcome = Literal["delivered", "internet", "transit-gateway", "no-route", "denied-by-acl", "loop"]
+Outcome = Literal[
+    "delivered",
+    "internet",
+    "transit-gateway",
+    "no-route",
+    "denied-by-acl",
+    "dropped-by-firewall",
+    "loop",
+]
 HopKind = Literal["subnet", "firewall", "nat", "internet-gateway", "transit-gateway"]
 _ROUTE_TARGETS = (
     ("gatewayId", "gateway"),
@@ -39,6 +52,76 @@ _ROUTE_TARGETS = (
     ("vpcEndpointId", "endpoint"),
     ("transitGatewayId", "transit-gateway"),
 )
+
+
+PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What is sent: an IP protocol (a name of PROTOCOLS or a number), a destination
+    port for TCP and UDP, and the host name a web client would put in its SNI / Host."""
+
+    protocol: str | int = "tcp"
+    port: int | None = 443
+    host: str | None = None
+
+    @property
+    def number(self) -> int:
+        return self.protocol if isinstance(self.protocol, int) else PROTOCOLS[self.protocol]
+
+    def __str__(self) -> str:
+        port = f"/{self.port}" if self.port is not None else ""
+        return f"{self.protocol}{port}" + (f" to {self.host}" if self.host else "")
+
+
+WEB = Flow("tcp", 443, "pypi.org")
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    """One Suricata rule, as far as this model reads it: action, protocol, destination
+    ports (None: any; `negated`: all but these) and `ip_proto` (negated or not)."""
+
+    action: str
+    protocol: str
+    ports: frozenset[int] | None = None
+    negated: bool = False
+    ip_proto: int | None = None
+    ip_proto_negated: bool = False
+
+    def matches(self, flow: Flow) -> bool:
+        if self.protocol != "ip" and PROTOCOLS.get(self.protocol) != flow.number:
+            return False
+        if self.ip_proto is not None and (flow.number == self.ip_proto) == self.ip_proto_negated:
+            return False
+        if self.ports is None:
+            return True
+        return (flow.port in self.ports) != self.negated
+
+
+@dataclass(frozen=True)
+class Firewall:
+    """A firewall's policy in strict order: the allow-list's names (TLS SNI on 443,
+    HTTP Host on 80), the other groups' rules, then the default action."""
+
+    allowed_names: tuple[str, ...] = ()
+    rules: tuple[FirewallRule, ...] = ()
+    default_drop: bool = True
+
+    def verdict(self, flow: Flow) -> str:
+        """ "pass", "drop" or "reject"."""
+        web = flow.number == PROTOCOLS["tcp"] and flow.port in (80, 443)
+        if web and flow.host is not None:
+            return "pass" if _allowed(flow.host, self.allowed_names) else "drop"
+        for rule in self.rules:
+            if rule.matches(flow):
+                return rule.action
+        return "drop" if self.default_drop else "pass"
+
+
+def _allowed(host: str, names: Iterable[str]) -> bool:
+    return any(host == n or (n.startswith(".") and host.endswith(n)) for n in names)
 
 
 @dataclass(frozen=True)
@@ -93,6 +176,7 @@ class Network:
     routes: dict[str, list[Route]] = field(default_factory=dict)  # by subnet id
     middlebox_subnet: dict[str, str] = field(default_factory=dict)  # NAT / endpoint -> subnet
     firewall_endpoints: set[str] = field(default_factory=set)
+    firewall: Firewall = field(default_factory=Firewall)
     acls: dict[str, tuple[list[AclRule], list[AclRule]]] = field(default_factory=dict)
 
     # --- the router ------------------------------------------------------------
@@ -125,8 +209,8 @@ class Network:
                 return rule.allow
         return False
 
-    def walk(self, start: Subnet, source: IPv4, destination: IPv4) -> Path:
-        """The hops of a packet sent from `source` in `start` to `destination`."""
+    def walk(self, start: Subnet, source: IPv4, destination: IPv4, flow: Flow = WEB) -> Path:
+        """The hops of a packet of `flow` sent from `source` in `start` to `destination`."""
         hops = [Hop("subnet", start.name, start.az)]
         current, seen = start, set()
         while len(hops) < MAX_HOPS:
@@ -154,13 +238,15 @@ class Network:
                 return Path(tuple(hops), "denied-by-acl")
             kind: HopKind = "firewall" if route.target in self.firewall_endpoints else "nat"
             hops.append(Hop(kind, route.target, next_subnet.az))
+            if kind == "firewall" and self.firewall.verdict(flow) != "pass":
+                return Path(tuple(hops), "dropped-by-firewall")
             if kind == "nat":
                 source = host(next_subnet)  # the NAT's address from here on
             current = next_subnet
         return Path(tuple(hops), "loop")
 
-    def to_internet(self, start: Subnet) -> Path:
-        return self.walk(start, host(start), INTERNET_ADDRESS)
+    def to_internet(self, start: Subnet, flow: Flow = WEB) -> Path:
+        return self.walk(start, host(start), INTERNET_ADDRESS, flow)
 
     def reply(self, start: Subnet, destination: IPv4, forward: Path) -> Path:
         """The answer to `forward` (a flow from `start` to `destination`), on its way back.
@@ -226,7 +312,7 @@ def _network(record: Record, vpc_cidr: str, of_vpc: Sequence[RecordedResource]) 
     for s in _of(of_vpc, "aws:ec2/subnet:Subnet"):
         tags = _inputs(s).get("tags") or {}
         cidr = Net(_inputs(s)["cidrBlock"])
-        az = str(_inputs(s).get("availabilityZone"))
+        az = str(_inputs(s).get("availabilityZoneId") or _inputs(s).get("availabilityZone"))
         subnets[str(s.id)] = Subnet(str(s.id), s.name, cidr, az, str(tags.get("Tier")), tags)
     network = Network(Net(vpc_cidr), subnets)
 
@@ -251,12 +337,67 @@ def _network(record: Record, vpc_cidr: str, of_vpc: Sequence[RecordedResource]) 
                     endpoint = attachment.get("endpointId")
                     network.middlebox_subnet[endpoint] = attachment.get("subnetId")
                     network.firewall_endpoints.add(endpoint)
+        network.firewall = _firewall(record, _inputs(firewall).get("firewallPolicyArn"))
     for acl in _of(of_vpc, "aws:ec2/networkAcl:NetworkAcl"):
         values = _inputs(acl)
         rules = (_acl_rules(values.get("ingress")), _acl_rules(values.get("egress")))
         for subnet_id in values.get("subnetIds") or ():
             network.acls[subnet_id] = rules
     return network
+
+
+def _by_arn(record: Record, type_: str, arn: Any) -> dict[str, Any]:
+    found = [r for r in record.by_type(type_) if _outputs(r).get("arn") == arn]
+    return _inputs(found[0]) if found else {}
+
+
+def _firewall(record: Record, policy_arn: Any) -> Firewall:
+    """The firewall's policy as the model reads it: groups in priority order."""
+    policy = _by_arn(record, "aws:networkfirewall/firewallPolicy:FirewallPolicy", policy_arn)
+    settings = policy.get("firewallPolicy") or {}
+    references = sorted(
+        settings.get("statefulRuleGroupReferences") or (), key=lambda r: r.get("priority", 0)
+    )
+    names: list[str] = []
+    rules: list[FirewallRule] = []
+    for reference in references:
+        group = _by_arn(record, "aws:networkfirewall/ruleGroup:RuleGroup", reference["resourceArn"])
+        source = (group.get("ruleGroup") or {}).get("rulesSource") or {}
+        listed = source.get("rulesSourceList") or {}
+        if listed.get("generatedRulesType") == "ALLOWLIST":
+            names += listed.get("targets") or []
+        lines = (source.get("rulesString") or "").splitlines()
+        rules += [rule for line in lines if (rule := parse_rule(line))]
+    defaults = settings.get("statefulDefaultActions") or []
+    default_drop = any(a.startswith("aws:drop") for a in defaults)
+    return Firewall(tuple(names), tuple(rules), default_drop)
+
+
+_RULE = re.compile(
+    r"^(?P<action>pass|drop|reject|alert)\s+(?P<protocol>\w+)\s+\S+\s+\S+\s+->\s+\S+\s+"
+    r"(?P<ports>\S+)\s*\((?P<options>.*)\)\s*$"
+)
+
+
+def parse_rule(line: str) -> FirewallRule | None:
+    """A Suricata rule line as a FirewallRule (None: a comment, a blank or an `alert`,
+    which decides nothing)."""
+    match = _RULE.match(line.strip())
+    if match is None or match["action"] == "alert":
+        return None
+    ports_text = match["ports"]
+    negated = ports_text.startswith("!")
+    ports_text = ports_text.lstrip("!").strip("[]")
+    ports = None if ports_text == "any" else frozenset(int(p) for p in ports_text.split(","))
+    proto = re.search(r"ip_proto:\s*(!?)\s*(\d+)\s*;", match["options"])
+    return FirewallRule(
+        action=match["action"],
+        protocol=match["protocol"].lower(),
+        ports=ports,
+        negated=negated,
+        ip_proto=int(proto[2]) if proto else None,
+        ip_proto_negated=bool(proto and proto[1]),
+    )
 
 
 def _route(values: Mapping[str, Any], destination_key: str) -> Route | None:
@@ -292,6 +433,7 @@ def findings(network: Network) -> list[str]:
     return [
         *_data_isolated(network),
         *_private_egress(network),
+        *_egress_filtered(network),
         *_load_balancers(network),
         *_internet_entry(network),
     ]
@@ -325,6 +467,29 @@ def _private_egress(network: Network) -> Iterable[str]:
             )
         if [h.target for h in returned] != [h.target for h in there]:
             yield f"private subnet {subnet.name}: replies cross {returned}, not {there}: {back}"
+
+
+# What must stop at the firewall: DNS to an outside resolver, another UDP port, SSH and
+# SMTP, ICMP, GRE, and HTTPS to a name off the allow-list.
+BLOCKED_FLOWS = (
+    Flow("udp", 53),
+    Flow("udp", 123),
+    Flow("tcp", 22),
+    Flow("tcp", 25),
+    Flow("icmp", None),
+    Flow(47, None),
+    Flow("tcp", 443, "exfiltrate.example"),
+)
+
+
+def _egress_filtered(network: Network) -> Iterable[str]:
+    if not network.firewall_endpoints:
+        return
+    for subnet in network.tier("private"):
+        for flow in BLOCKED_FLOWS:
+            path = network.to_internet(subnet, flow)
+            if path.outcome != "dropped-by-firewall":
+                yield f"{flow} from {subnet.name} does not stop at the firewall: {path}"
 
 
 def _load_balancers(network: Network) -> Iterable[str]:
@@ -368,13 +533,11 @@ def summary(record: Record) -> str:
     for network in networks(record):
         problems += findings(network)
         facing = sorted({s.tier for s in network.internet_facing()})
-        egress = (
-            "firewall then NAT"
-            if network.firewall_endpoints
-            else "NAT"
-            if _nats(network)
-            else "none"
-        )
+        egress = "NAT" if _nats(network) else "none"
+        if network.firewall_endpoints:
+            leaks = next(iter(_egress_filtered(network)), None)
+            held = "non-web egress leaks" if leaks else "UDP, ICMP, non-web TCP dropped"
+            egress = f"firewall (web to allowed names only; {held}) then NAT"
         parts.append(
             f"{network.vpc_cidr}: {len(network.subnets)} subnets, private egress via {egress}, "
             f"internet-facing tiers {', '.join(facing) or 'none'}"

@@ -28,7 +28,15 @@ from pydantic.alias_generators import to_camel
 
 from components import cidr
 from components.tags import standard_tags
-from components.values import DOMAIN, LOG_RETENTION_DAYS, TGW_ID
+from components.values import (
+    AZ_ID,
+    DEFAULT_INTERFACE_ENDPOINTS,
+    DOMAIN,
+    LOG_RETENTION_DAYS,
+    TGW_ID,
+    az_id_prefix,
+    multi_tenant,
+)
 from infra import naming
 from stacks.profiles import PROFILES, Tier, deep_merge
 
@@ -67,16 +75,27 @@ class FirewallSettings(_Model):
     enabled: bool = False
     """Default: off (the prod profile turns it on)."""
     allowed_domains: tuple[str, ...] = ()
-    """Egress domain allow-list (`.example.com` matches subdomains). Required when enabled."""
+    """Egress allow-list for HTTP/TLS (`.example.com` matches subdomains). Required when
+    enabled. No wildcard may cover a multi-tenant suffix such as `.amazonaws.com` or
+    `.cloudfront.net` (anyone's endpoints live there): list exact hosts."""
 
     @field_validator("allowed_domains")
     @classmethod
     def _domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        problems = []
         bad = [d for d in domains if not DOMAIN.match(d)]
         if bad:
-            raise ValueError(
-                f"not domain names: {bad}; write them like `.amazonaws.com` or `pypi.org`"
+            problems.append(
+                f"not domain names: {bad}; write them like `pypi.org` or `.example.com`"
             )
+        shared = sorted(d for d in domains if multi_tenant(d))
+        if shared:
+            problems.append(
+                f"{shared} cover multi-tenant suffixes where anyone's endpoints live; list exact "
+                "hosts (AWS APIs go through network.interfaceEndpoints)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return domains
 
     @model_validator(mode="after")
@@ -101,7 +120,27 @@ class NetworkSettings(_Model):
     """Attach the VPC to this transit gateway (tgw-...). Default: no attachment."""
     transit_gateway_routes: tuple[str, ...] = ()
     """CIDRs routed from private subnets to the transit gateway. Requires transitGatewayId."""
+    availability_zone_ids: tuple[str, ...] = ()
+    """The AZs by ID (`euw1-az1`), one per AZ: stable across accounts and incidents.
+    Required in staging and prod; read them with `aws ec2 describe-availability-zones`."""
+    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    """Interface endpoints (service suffixes such as `ecr.api`). Default from the profile,
+    else every endpoint the platform uses (`components.values.DEFAULT_INTERFACE_ENDPOINTS`)."""
+    endpoint_organization_id: str | None = None
+    """Let endpoint policies admit this AWS Organization (o-...) instead of this account."""
     firewall: FirewallSettings = FirewallSettings()
+
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _zone_ids(cls, ids: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        bad = [z for z in ids if not AZ_ID.match(z)]
+        if bad:
+            raise ValueError(f"{bad} are not availability zone IDs such as euw1-az1")
+        if ids and len(ids) != info.data.get("az_count"):
+            raise ValueError(f"lists {len(ids)} zones; azCount is {info.data.get('az_count')}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("lists a zone twice; list each once")
+        return ids
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -220,13 +259,33 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
+def _zone_rules(tier: str, region: Any, network: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """AZ IDs are pinned beyond dev, and belong to the stack's region."""
+    ids = network.get("availabilityZoneIds") or []
+    key = f"{NAMESPACE}:network.availabilityZoneIds"
+    if not ids:
+        if tier == "dev":
+            return []
+        return [(key, f"{tier} pins its zones by ID (e.g. [euw1-az1, euw1-az2]); set them")]
+    prefix = az_id_prefix(region) if isinstance(region, str) else None
+    strangers = [
+        z
+        for z in ids
+        if prefix and isinstance(z, str) and AZ_ID.match(z) and not z.startswith(f"{prefix}-")
+    ]
+    if strangers:
+        return [(key, f"{strangers} are not zones of {region} (its IDs start with {prefix}-)")]
+    return []
+
+
 def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Cross-field rules of a tier, checked on the raw values so they report alongside
     every other problem (not only once the rest is valid)."""
-    if tier != "prod":
-        return []
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    zones = _zone_rules(tier, values.get("region"), network)
+    if tier != "prod":
+        return zones
     problems = []
     if network.get("azCount") != 3:
         problems.append(
@@ -240,7 +299,7 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(
             ("protectStatefulResources", "prod must protect stateful resources: set it to true")
         )
-    return [(f"{NAMESPACE}:{key}", message) for key, message in problems]
+    return zones + [(f"{NAMESPACE}:{key}", message) for key, message in problems]
 
 
 def _decode(value: Any) -> Any:

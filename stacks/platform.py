@@ -16,12 +16,15 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     network = Networking(
         settings.name("network"),
         NetworkingArgs(
+            interface_endpoints=net.interface_endpoints,
             vpc_cidr=net.vpc_cidr,
             az_count=net.az_count,
+            availability_zone_ids=net.availability_zone_ids,
             nat_gateways=net.nat_gateways,
             flow_log_retention_days=net.flow_log_retention_days,
             transit_gateway_id=net.transit_gateway_id,
             transit_gateway_routes=net.transit_gateway_routes,
+            endpoint_organization_id=net.endpoint_organization_id,
             network_firewall=net.firewall.enabled,
             egress_allowed_domains=net.firewall.allowed_domains,
             protect=settings.protect_stateful_resources,

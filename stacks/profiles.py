@@ -12,18 +12,13 @@ from typing import Any, Literal
 
 Tier = Literal["dev", "staging", "prod"]
 
-# Egress that workloads need beyond the VPC endpoints: image registries and
-# package indexes. Prefixing a domain with a dot allows its subdomains.
-EGRESS_DOMAINS = (
-    ".amazonaws.com",
-    ".docker.io",
-    ".docker.com",
-    "ghcr.io",
-    "pkg-containers.githubusercontent.com",
-    "pypi.org",
-    "files.pythonhosted.org",
-    "registry.npmjs.org",
-)
+# Egress that workloads need beyond the VPC endpoints, as exact hosts: package indexes.
+# AWS APIs go through interface endpoints and container images through ECR, so no
+# multi-tenant suffix (.amazonaws.com, .cloudfront.net...) is ever listed.
+EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
+# Dev has no firewall, so its NAT carries AWS API traffic as well; it keeps only the
+# endpoints that carry its heaviest traffic (image pulls, logs) or its credentials.
+DEV_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
 
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
@@ -32,6 +27,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "azCount": 2,
             "natGateways": "single",
             "flowLogRetentionDays": 30,
+            "interfaceEndpoints": list(DEV_INTERFACE_ENDPOINTS),
             "firewall": {"enabled": False},
         },
     },

@@ -144,28 +144,33 @@ def _pack_with_dev_config(tmp_path: Path, config: dict) -> Path:
 
 
 def test_mandatory_violations_exit_3_and_are_listed_by_level_policy_and_urn(tmp_path: Path) -> None:
-    pack = _pack_with_dev_config(tmp_path, {})  # dev's logs key is not protected
+    # dev's logs key and its flow-log group (audit evidence) are not protected
+    pack = _pack_with_dev_config(tmp_path, {})
     out, err = io.StringIO(), io.StringIO()
     code = cli.preview("dev", tmp_path / "dev.json", root=ROOT, pack_dir=pack, out=out, err=err)
     assert code == cli.EXIT_POLICY
     report = out.getvalue()
-    assert "mandatory violations: 1" in report
+    assert "mandatory violations: 2" in report
     assert "    protect-stateful-resources:\n      urn:pulumi:dev::gam-platform::" in report
     violations = json.loads((tmp_path / "dev.json").read_text())["policy"]["violations"]
-    assert [(v["policy"], v["level"]) for v in violations] == [
-        ("protect-stateful-resources", "mandatory")
+    assert sorted((v["policy"], v["level"], v["urn"].rsplit("::", 1)[1]) for v in violations) == [
+        ("protect-stateful-resources", "mandatory", "gam-dev-network-logs-key"),
+        ("protect-stateful-resources", "mandatory", "gam-dev-network-vpc-flow-logs"),
     ]
 
 
 def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> None:
-    reason = "dev keys are recreated with the stack (PLAT-7)"
-    exemption = {"resource": "gam-dev-network-logs-key", "reason": reason}
+    reason = "dev keys and logs are recreated with the stack (PLAT-7)"
+    exemptions = [
+        {"resource": name, "reason": reason}
+        for name in ("gam-dev-network-logs-key", "gam-dev-network-vpc-flow-logs")
+    ]
     pack = _pack_with_dev_config(
-        tmp_path, {"protect-stateful-resources": {"exemptions": [exemption]}}
+        tmp_path, {"protect-stateful-resources": {"exemptions": exemptions}}
     )
     out, err = io.StringIO(), io.StringIO()
     assert cli.preview("dev", root=ROOT, pack_dir=pack, out=out, err=err) == cli.EXIT_OK
-    assert "exemptions: 1" in out.getvalue() and f"reason: {reason}" in out.getvalue()
+    assert "exemptions: 2" in out.getvalue() and f"reason: {reason}" in out.getvalue()
 
 
 def _copy_of_the_project(target: Path) -> Path:

@@ -131,6 +131,7 @@ def test_invokes_get_realistic_answers_in_the_stacks_region() -> None:
             ]
         )
         pulumi.export("azs", azs.names)
+        pulumi.export("zone_ids", azs.zone_ids)
         pulumi.export("account", me.account_id)
         pulumi.export("region", region.region)
         pulumi.export("partition", part.partition)
@@ -138,6 +139,7 @@ def test_invokes_get_realistic_answers_in_the_stacks_region() -> None:
 
     outputs = engine.run_program(program, region="ap-south-1").outputs
     assert outputs["azs"][:3] == ["ap-south-1a", "ap-south-1b", "ap-south-1c"]
+    assert outputs["zone_ids"][:2] == ["aps1-az1", "aps1-az2"]  # AWS's zone ID format
     assert (outputs["account"], outputs["region"], outputs["partition"]) == (
         FAKE_ACCOUNT,
         "ap-south-1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from components.networking import (
     problems,
 )
 from components.tags import REQUIRED_TAGS, standard_tags
+from gam_offline import reachability
 from gam_offline.engine import RecordingMonitor, run_program
 from gam_offline.records import Record, RecordedResource
 
@@ -35,7 +37,7 @@ PROD = NetworkingArgs(
     az_count=3,
     nat_gateways="per-az",
     network_firewall=True,
-    egress_allowed_domains=(".amazonaws.com", "github.com"),
+    egress_allowed_domains=("pypi.org", ".pythonhosted.org"),
     transit_gateway_id="tgw-0123456789abcdef0",
     flow_log_retention_days=731,
     protect=True,
@@ -64,6 +66,7 @@ ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY = "aws:kms/key:Key"
 FIREWALL = "aws:networkfirewall/firewall:Firewall"
+RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 
 
 def run(args: NetworkingArgs) -> Record:
@@ -189,7 +192,7 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         NAT: 1,
         ROUTE: 6,  # public -> IGW, egress -> IGW, private -> NAT, per AZ
         "aws:ec2/networkAcl:NetworkAcl": 1,
-        ENDPOINT: 8,  # S3 gateway + 7 interface endpoints
+        ENDPOINT: 15,  # S3 gateway + 14 interface endpoints
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         KEY: 1,
@@ -198,7 +201,7 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         "aws:iam/rolePolicy:RolePolicy": 1,
         "aws:ec2/flowLog:FlowLog": 1,
     }
-    assert len(dev.resources) == 52
+    assert len(dev.resources) == 59
 
 
 def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> None:
@@ -214,7 +217,7 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         NAT: 3,
         ROUTE: 15,  # public, egress, private, firewall -> out, egress -> firewall returns
         "aws:ec2/networkAcl:NetworkAcl": 1,
-        ENDPOINT: 8,
+        ENDPOINT: 15,
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         KEY: 2,  # logs, firewall
@@ -223,12 +226,12 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         "aws:iam/rolePolicy:RolePolicy": 1,
         "aws:ec2/flowLog:FlowLog": 1,
         "aws:ec2transitgateway/vpcAttachment:VpcAttachment": 1,
-        "aws:networkfirewall/ruleGroup:RuleGroup": 1,
+        "aws:networkfirewall/ruleGroup:RuleGroup": 2,  # allow-list, default deny
         "aws:networkfirewall/firewallPolicy:FirewallPolicy": 1,
         FIREWALL: 1,
         "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": 1,
     }
-    assert len(prod.resources) == 103
+    assert len(prod.resources) == 111
 
 
 def test_nat_gateways_follow_the_mode_each_with_a_vpc_eip(profile: Profile) -> None:
@@ -493,8 +496,13 @@ def test_a_given_log_key_replaces_the_created_one() -> None:
     assert [inputs(g)["kmsKeyId"] for g in record.by_type(LOG_GROUP)] == [BYO_KEY]
 
 
+def rule_group(record: Record, role: str) -> dict[str, Any]:
+    (group,) = [g for g in record.by_type(RULE_GROUP) if g.name == f"net-{role}"]
+    return inputs(group)
+
+
 def test_firewall_allows_only_the_listed_domains_and_drops_the_rest(prod: Record) -> None:
-    group = inputs(prod.one("aws:networkfirewall/ruleGroup:RuleGroup"))
+    group = rule_group(prod, "egress-allowlist")
     assert group["type"] == "STATEFUL"
     assert group["ruleGroup"]["rulesSource"]["rulesSourceList"] == {
         "generatedRulesType": "ALLOWLIST",
@@ -506,7 +514,33 @@ def test_firewall_allows_only_the_listed_domains_and_drops_the_rest(prod: Record
     assert policy["statelessFragmentDefaultActions"] == ["aws:forward_to_sfe"]
     assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
     assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
-    assert "aws:drop_established" in policy["statefulDefaultActions"]
+    # held until the application layer is readable: a two-segment ClientHello passes
+    assert policy["statefulDefaultActions"] == [
+        "aws:drop_established_app_layer",
+        "aws:alert_established_app_layer",
+    ]
+    arns = {g.name: g.outputs["arn"] for g in prod.by_type(RULE_GROUP)}
+    assert policy["statefulRuleGroupReferences"] == [
+        {"resourceArn": arns["net-egress-allowlist"], "priority": 1},
+        {"resourceArn": arns["net-egress-default-deny"], "priority": 2},
+    ]
+
+
+def test_after_the_allow_list_non_web_egress_is_dropped_or_rejected(prod: Record) -> None:
+    group = rule_group(prod, "egress-default-deny")
+    assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
+    rules = group["ruleGroup"]["rulesSource"]["rulesString"].splitlines()
+    headers = [r.split(" (")[0] for r in rules]
+    assert headers == [
+        "drop udp $HOME_NET any -> $EXTERNAL_NET any",
+        "drop icmp $HOME_NET any -> $EXTERNAL_NET any",
+        "reject tcp $HOME_NET any -> $EXTERNAL_NET ![80,443]",
+        "drop ip $HOME_NET any -> $EXTERNAL_NET any",
+    ]
+    assert "ip_proto:!6;" in rules[3]  # the catch-all spares TCP, which the rules above judge
+    sids = [re.search(r"sid:(\d+);", r).group(1) for r in rules]  # type: ignore[union-attr]
+    assert len(set(sids)) == len(rules)
+    assert all('msg:"' in r and "rev:1;" in r for r in rules)
 
 
 def test_firewall_sits_in_the_firewall_subnets_and_logs_flows_and_alerts(prod: Record) -> None:
@@ -526,7 +560,7 @@ def test_every_firewall_part_is_encrypted_with_the_firewall_key(prod: Record) ->
     parts = [
         prod.one(FIREWALL),
         prod.one("aws:networkfirewall/firewallPolicy:FirewallPolicy"),
-        prod.one("aws:networkfirewall/ruleGroup:RuleGroup"),
+        *prod.by_type(RULE_GROUP),
     ]
     for part in parts:
         assert inputs(part)["encryptionConfiguration"] == {
@@ -561,6 +595,126 @@ def test_a_missing_firewall_endpoint_fails_with_a_clear_message() -> None:
     assert _endpoint_in(statuses, "subnet-a") == "vpce-a"
     with pytest.raises(ValueError, match="no endpoint in subnet subnet-b"):
         _endpoint_in(statuses, "subnet-b")
+
+
+def test_in_prod_the_firewall_refuses_deletion_and_subnet_and_policy_changes(
+    dev: Record, prod: Record
+) -> None:
+    flags = ("deleteProtection", "subnetChangeProtection", "firewallPolicyChangeProtection")
+    assert all(inputs(prod.one(FIREWALL))[f] is True for f in flags)
+    assert record_of("dev").by_type(FIREWALL) == []
+
+
+def test_network_evidence_logs_are_tagged_audit_and_in_prod_protected_and_retained(
+    dev: Record, prod: Record
+) -> None:
+    for record, kept in ((dev, False), (prod, True)):
+        for group in record.by_type(LOG_GROUP):
+            assert inputs(group)["tags"]["Evidence"] == "audit"
+            assert group.options["protect"] is kept
+            assert group.options["retainOnDelete"] is kept
+
+
+def test_flow_logs_record_which_workload_connected_behind_the_nat(record: Record) -> None:
+    fields = inputs(record.one("aws:ec2/flowLog:FlowLog"))["logFormat"].split()
+    needed: tuple[str, ...] = (
+        "pkt-srcaddr",
+        "pkt-dstaddr",
+        "flow-direction",
+        "traffic-path",
+        "tcp-flags",
+    )
+    needed += ("subnet-id", "az-id", "action", "log-status", "srcaddr", "dstaddr", "dstport")
+    assert {f"${{{n}}}" for n in needed} <= set(fields)
+    assert all(re.fullmatch(r"\$\{[a-z-]+\}", f) for f in fields)
+
+
+# --- availability zones ---------------------------------------------------------------
+
+
+def test_pinned_zone_ids_place_every_tier_by_id_not_by_name() -> None:
+    ids = ("euw1-az3", "euw1-az1", "euw1-az2")
+    record = run(replace(PROD, availability_zone_ids=ids))
+    for tier in ("public", "private", "data", "egress", "firewall", "transit"):
+        found = [s for s in record.by_type(SUBNET) if inputs(s)["tags"]["Tier"] == tier]
+        assert sorted(inputs(s)["availabilityZoneId"] for s in found) == sorted(ids)
+        assert all("availabilityZone" not in inputs(s) for s in found)
+    assert reachability.findings(reachability.networks(record)[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "says"),
+    [
+        (("euw1-az1", "eu-west-1a"), "are not AZ IDs"),
+        (("euw1-az1",), "lists 1 zones for az_count 2"),
+        (("euw1-az1", "euw1-az1"), "lists a zone twice"),
+        (("euw1-az1", "use1-az1"), "mix regions"),
+    ],
+)
+def test_bad_zone_ids_are_refused(ids: tuple[str, ...], says: str) -> None:
+    assert any(says in p for p in problems(replace(DEV, availability_zone_ids=ids)))
+
+
+# --- endpoint policies ----------------------------------------------------------------
+
+
+def policy_of(record: Record, service: str) -> dict[str, Any]:
+    (endpoint,) = [
+        e for e in record.by_type(ENDPOINT) if inputs(e)["serviceName"].endswith(f".{service}")
+    ]
+    return dict(json.loads(inputs(endpoint)["policy"]))
+
+
+def test_every_endpoint_carries_a_policy(record: Record) -> None:
+    assert all(inputs(e).get("policy") for e in record.by_type(ENDPOINT))
+
+
+def test_the_s3_endpoint_admits_our_buckets_and_the_aws_owned_ones_we_pull_from(
+    dev: Record,
+) -> None:
+    ours, owned = policy_of(dev, "s3")["Statement"]
+    assert ours["Condition"] == {
+        "StringEquals": {
+            "aws:PrincipalAccount": "123456789012",
+            "aws:ResourceAccount": "123456789012",
+        }
+    }
+    assert owned["Action"] == "s3:GetObject"
+    assert owned["Resource"] == [
+        "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+        "arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/*",
+        "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*",
+    ]
+    assert owned["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
+
+
+def test_interface_endpoints_admit_our_principals_and_token_calls_for_our_resources_only(
+    dev: Record,
+) -> None:
+    only_ours = {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
+    for service in DEV.interface_endpoints:
+        first, *rest = policy_of(dev, service)["Statement"]
+        assert first["Condition"] == only_ours
+        if service == "sts":
+            (token,) = rest
+            assert token["Action"] == "sts:AssumeRoleWithWebIdentity"
+            assert token["Resource"] == "arn:aws:iam::123456789012:role/*"
+        elif service == "eks-auth":
+            (token,) = rest
+            assert token["Resource"] == "arn:aws:eks:eu-west-1:123456789012:cluster/*"
+        else:
+            assert rest == []
+
+
+def test_with_an_organization_endpoints_admit_its_principals_and_buckets() -> None:
+    record = run(replace(DEV, endpoint_organization_id="o-a1b2c3d4e5"))
+    ours = policy_of(record, "s3")["Statement"][0]["Condition"]
+    assert ours == {
+        "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:ResourceOrgID": "o-a1b2c3d4e5"}
+    }
+    assert policy_of(record, "kms")["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}
+    }
 
 
 # --- the tree, tags, outputs ------------------------------------------------------------
@@ -656,6 +810,22 @@ def test_all_invalid_arguments_are_reported_at_once_before_any_resource() -> Non
             "set nat_gateways to 'single' or 'per-az'",
         ),
         ({"egress_allowed_domains": ("Example.COM",)}, "not lower-case domain names"),
+        (
+            {"network_firewall": True, "egress_allowed_domains": (".amazonaws.com",)},
+            "cover multi-tenant suffixes ['amazonaws.com']",
+        ),
+        (
+            {
+                "network_firewall": True,
+                "egress_allowed_domains": (".elb.amazonaws.com", "pypi.org"),
+            },
+            "['.elb.amazonaws.com'] cover multi-tenant",
+        ),
+        (
+            {"network_firewall": True, "egress_allowed_domains": (".cloudfront.net",)},
+            "multi-tenant suffixes ['cloudfront.net']",
+        ),
+        ({"endpoint_organization_id": "org-1"}, "not an organization id"),
         ({"egress_allowed_domains": tuple(f"d{i}.com" for i in range(500))}, "use wildcards"),
     ],
 )

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components.networking import DEFAULT_DENY_RULES
 from gam_offline import reachability as reach
-from gam_offline.reachability import AclRule, Network, Route, Subnet
+from gam_offline.reachability import AclRule, Firewall, Flow, Network, Route, Subnet
 from gam_offline.records import Record
 from tests.support import STACKS
 
@@ -44,6 +45,7 @@ def plain(**routes: list[Route]) -> Network:
         routes={f"subnet-{k}": v for k, v in routes.items()},
         middlebox_subnet={"vpce-1": MIDDLE.id, "nat-1": MIDDLE.id},
         firewall_endpoints={"vpce-1"},
+        firewall=Firewall(allowed_names=("pypi.org",)),
     )
 
 
@@ -113,6 +115,47 @@ def test_lookup_picks_a_most_specific_matching_route_and_local_on_ties(
         assert chosen.kind == "local"
 
 
+# --- the firewall's verdicts, on plain data -----------------------------------------------
+
+DEFAULT_DENY = Firewall(
+    allowed_names=("pypi.org", ".pythonhosted.org"),
+    rules=tuple(r for line in DEFAULT_DENY_RULES if (r := reach.parse_rule(line))),
+)
+
+
+def test_the_default_deny_rules_read_as_written() -> None:
+    udp, icmp, tcp, other = DEFAULT_DENY.rules
+    assert (udp.action, udp.protocol, udp.ports) == ("drop", "udp", None)
+    assert (icmp.action, icmp.protocol) == ("drop", "icmp")
+    assert (tcp.action, tcp.ports, tcp.negated) == ("reject", frozenset({80, 443}), True)
+    assert (other.protocol, other.ip_proto, other.ip_proto_negated) == ("ip", 6, True)
+    assert reach.parse_rule("# a comment") is None
+    assert reach.parse_rule('alert udp any any -> any any (msg:"x"; sid:1;)') is None
+
+
+@given(
+    protocol=st.sampled_from(["tcp", "udp", "icmp", 47, 50, 132]),
+    port=st.integers(1, 65535),
+    host=st.sampled_from(["pypi.org", "files.pythonhosted.org", "evil.example", None]),
+)
+def test_only_web_traffic_to_allowed_names_passes_the_default_deny_policy(
+    protocol: str | int, port: int, host: str | None
+) -> None:
+    flow = Flow(protocol, port, host)
+    web = protocol == "tcp" and port in (80, 443)
+    allowed = host in ("pypi.org", "files.pythonhosted.org")
+    expected = "pass" if web and allowed else {"tcp": "reject"}.get(str(protocol), "drop")
+    if web:  # web traffic is judged by the allow-list, whatever else holds
+        expected = "pass" if allowed else "drop"
+    assert DEFAULT_DENY.verdict(flow) == expected
+
+
+def test_without_the_default_deny_group_udp_and_other_ports_would_pass_the_rules() -> None:
+    allow_list_only = Firewall(allowed_names=("pypi.org",), default_drop=False)
+    assert allow_list_only.verdict(Flow("udp", 53)) == "pass"
+    assert allow_list_only.verdict(Flow("tcp", 22)) == "pass"
+
+
 # --- every stack ---------------------------------------------------------------------------
 
 
@@ -155,6 +198,25 @@ def test_private_egress_crosses_one_firewall_endpoint_of_its_az_both_ways(
         assert back.hops[-1].target == private.name
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize("flow", reach.BLOCKED_FLOWS, ids=str)
+def test_udp_icmp_non_web_tcp_and_unlisted_names_stop_at_the_firewall(
+    stack_records: dict[str, Record], stack: str, flow: Flow
+) -> None:
+    net = network(stack_records, stack)
+    for private in net.tier("private"):
+        path = net.to_internet(private, flow)
+        assert path.outcome == "dropped-by-firewall"
+        assert [h.kind for h in path.hops] == ["subnet", "firewall"]
+
+
+def test_dev_has_no_firewall_so_udp_leaves_through_the_nat(
+    stack_records: dict[str, Record],
+) -> None:
+    net = network(stack_records, "dev")
+    assert net.to_internet(net.tier("private")[0], Flow("udp", 53)).outcome == "internet"
+
+
 def test_dev_egress_goes_through_its_single_nat_with_no_firewall(
     stack_records: dict[str, Record],
 ) -> None:
@@ -194,7 +256,8 @@ def test_the_preview_summary_names_the_egress_path_and_no_findings(
 ) -> None:
     line = reach.summary(stack_records["prod"])
     assert line.startswith("Reachability: 10.30.0.0/16: 15 subnets")
-    assert "private egress via firewall then NAT" in line and line.endswith("no findings")
+    egress = "firewall (web to allowed names only; UDP, ICMP, non-web TCP dropped) then NAT"
+    assert f"private egress via {egress}" in line and line.endswith("no findings")
 
 
 # --- broken layouts it must catch ----------------------------------------------------------
@@ -267,6 +330,21 @@ def test_egress_through_another_azs_endpoint_or_replies_around_the_firewall_are_
         == [f for f in found if "gam-prod-network-private-2" in f and "replies cross" in f]
         != []
     )
+
+
+def test_a_policy_without_the_default_deny_group_is_caught(
+    stack_records: dict[str, Record],
+) -> None:
+    prod = stack_records["prod"]
+    policy = prod.one("aws:networkfirewall/firewallPolicy:FirewallPolicy")
+    settings = copy.deepcopy(policy.plain_inputs()["firewallPolicy"])
+    settings["statefulRuleGroupReferences"] = settings["statefulRuleGroupReferences"][:1]
+    settings["statefulDefaultActions"] = ["aws:alert_established"]
+    record = edited(prod, {policy.name: {"firewallPolicy": settings}})
+    net = reach.networks(record)[0]
+    found = reach.findings(net)
+    assert any(f.startswith("udp/53 from gam-prod-network-private-0 does not stop") for f in found)
+    assert "non-web egress leaks" in reach.summary(record)
 
 
 def test_a_private_subnet_facing_the_internet_is_caught(stack_records: dict[str, Record]) -> None:

@@ -20,6 +20,10 @@ BASE: dict[str, Any] = {
     "gam:costCenter": "cc-1001",
     "gam:network": {"vpcCidr": "10.10.0.0/16"},
 }
+PROD_NETWORK = {
+    "vpcCidr": "10.30.0.0/16",
+    "availabilityZoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"],
+}
 
 
 def problems(stack: str, config: dict[str, Any]) -> dict[str, str]:
@@ -40,9 +44,49 @@ def test_profile_supplies_what_the_stack_file_leaves_out() -> None:
     dev = settings.load("dev", BASE)
     assert (dev.network.az_count, dev.network.nat_gateways) == (2, "single")
     assert dev.network.firewall.enabled is False
-    prod = settings.load("prod", {**BASE, "gam:network": {"vpcCidr": "10.30.0.0/16"}})
+    prod = settings.load("prod", {**BASE, "gam:network": PROD_NETWORK})
     assert (prod.network.az_count, prod.network.nat_gateways) == (3, "per-az")
     assert prod.network.firewall.enabled and prod.protect_stateful_resources
+    assert dev.network.interface_endpoints == ("ecr.api", "ecr.dkr", "sts", "logs")
+    assert "eks-auth" in prod.network.interface_endpoints
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_beyond_dev_zones_are_pinned_by_id_of_the_stacks_region(stack: str) -> None:
+    unpinned = {"vpcCidr": "10.30.0.0/16"}
+    found = problems(stack, {**BASE, "gam:network": unpinned})
+    assert "pins its zones by ID" in found["gam:network.availabilityZoneIds"]
+    wrong_region = {**PROD_NETWORK, "availabilityZoneIds": ["use1-az1", "use1-az2", "use1-az4"]}
+    found = problems(stack, {**BASE, "gam:network": wrong_region})
+    assert (
+        "are not zones of eu-west-1 (its IDs start with euw1-)"
+        in found["gam:network.availabilityZoneIds"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("ids", "says"),
+    [
+        (["euw1-az1", "eu-west-1b"], "not availability zone IDs"),
+        (["euw1-az1"], "lists 1 zones; azCount is 2"),
+        (["euw1-az1", "euw1-az1"], "lists a zone twice"),
+    ],
+)
+def test_zone_ids_are_checked(ids: list[str], says: str) -> None:
+    network = {"vpcCidr": "10.10.0.0/16", "availabilityZoneIds": ids}
+    assert (
+        says in problems("dev", {**BASE, "gam:network": network})["gam:network.availabilityZoneIds"]
+    )
+
+
+@pytest.mark.parametrize(
+    "domain", [".amazonaws.com", ".cloudfront.net", ".eu-west-1.elb.amazonaws.com"]
+)
+def test_multi_tenant_wildcards_are_refused_in_the_allow_list(domain: str) -> None:
+    firewall = {"enabled": True, "allowedDomains": ["pypi.org", domain]}
+    network = {"vpcCidr": "10.10.0.0/16", "firewall": firewall}
+    found = problems("dev", {**BASE, "gam:network": network})["gam:network.firewall.allowedDomains"]
+    assert f"['{domain}'] cover multi-tenant suffixes" in found
 
 
 def test_stack_config_overrides_the_profile() -> None:
@@ -79,6 +123,7 @@ def test_bad_config_reports_every_problem_at_once_each_by_key() -> None:
         "gam:netwrk",
         "gam:network.vpcCidr",
         "gam:network.azCount",
+        "gam:network.availabilityZoneIds",
         "gam:network.natGateways",
         "gam:owner",
     }

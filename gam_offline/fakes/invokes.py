@@ -10,17 +10,20 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from components.values import az_id_prefix
 from gam_offline.fakes.registry import PARTITION, digest
 
 
 def _availability_zones(args: Mapping[str, Any], region: str, account: str) -> dict[str, Any]:
+    """Four zones that need no opt-in; zone IDs as AWS writes them (eu-west-1: euw1-az1)."""
     letters = "abcd"
     return {
         "id": region,
         "names": [f"{region}{c}" for c in letters],
-        "zoneIds": [f"{region[:3]}{region.split('-')[-1]}-az{i + 1}" for i in range(len(letters))],
+        "zoneIds": [f"{az_id_prefix(region)}-az{i + 1}" for i in range(len(letters))],
         "groupNames": [region] * len(letters),
-        "state": args.get("state", "available"),
+        "state": args.get("state"),
+        "filters": args.get("filters"),
     }
 
 

@@ -3,6 +3,7 @@ internal group, subnets, a launch template, a VPC with its flow log, the default
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gam_policies.framework import Resource
@@ -96,6 +97,34 @@ def subnet(tier: str, public_ip: bool) -> Resource:
     return resource(network.SUBNET, f"{tier}-a", props, Tier=tier)
 
 
+ENDPOINT_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
+            }
+        ]
+    }
+)
+OPEN_POLICY = json.dumps(
+    {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+)
+TOKEN_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Resource": "arn:aws:iam::123456789012:role/*",
+            }
+        ]
+    }
+)
 FIREWALL_KEY = {
     "type": "CUSTOMER_KMS",
     "keyId": "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
@@ -190,6 +219,34 @@ CASES = [
         "network-vpc-flow-logs",
         [VPC, resource(network.FLOW_LOG, "main-flow", FLOW_LOG_PROPS, {"vpcId": VPC})],
         (),
+    ),
+    *(
+        Case(
+            "network-vpc-endpoint-policy",
+            resource(
+                network.VPC_ENDPOINT, "s3", {"vpcEndpointType": kind, "policy": ENDPOINT_POLICY}
+            ),
+            (
+                Break("policy"),
+                Break("policy", ""),
+                Break("policy", OPEN_POLICY),
+                Break("policy", "not json"),
+            ),
+        )
+        for kind in ("Gateway", "Interface")
+    ),
+    # a token call names the roles it may assume: no Condition needed
+    Case(
+        "network-vpc-endpoint-policy",
+        resource(
+            network.VPC_ENDPOINT, "sts", {"vpcEndpointType": "Interface", "policy": TOKEN_POLICY}
+        ),
+        (
+            Break(
+                "policy",
+                TOKEN_POLICY.replace("role/*", "*").replace("arn:aws:iam::123456789012:*", "*"),
+            ),
+        ),
     ),
     # no tier may hand out public IPs, the public (load balancer) tier included
     Case(

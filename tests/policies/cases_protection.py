@@ -8,10 +8,12 @@ from tests.policies.baseline import resource
 from tests.policies.casekit import Break, Case
 
 BUCKET = "aws:s3/bucket:Bucket"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def stateful(type_: str) -> Resource:
-    return resource(type_, type_.rsplit(":", 1)[1].lower(), {}, protect=True, Purpose="data")
+    name = type_.rsplit(":", 1)[1].lower()
+    return resource(type_, name, {}, protect=True, Purpose="data", Evidence="audit")
 
 
 def logs_bucket() -> Resource:
@@ -29,4 +31,10 @@ CASES = [
         (Break("tags.Purpose", "data"), Break("tags.Purpose"), Break("tags.Purpose", "backups")),
     ),
     Case("protect-stateful-resources", stateful(BUCKET), (Break("", protect=False),), stack="dev"),
+    # an ordinary log group holds nothing an investigation needs: no protection asked
+    Case(
+        "protect-stateful-resources",
+        resource(LOG_GROUP, "app-logs", {"retentionInDays": 30}, protect=False),
+        (Break("tags.Evidence", "audit"),),
+    ),
 ]

@@ -14,7 +14,17 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, references, tags_of
-from gam_policies.rules._shared import SUBNET, as_list, of_type, shown, to_number, unreferenced
+from gam_policies.rules._shared import (
+    SUBNET,
+    Statement,
+    as_list,
+    judge_document,
+    of_type,
+    principals,
+    shown,
+    to_number,
+    unreferenced,
+)
 from gam_policies.rules.kms import customer_key
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -25,6 +35,7 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 FIREWALL_PARTS = (
     "aws:networkfirewall/firewall:Firewall",
     "aws:networkfirewall/firewallPolicy:FirewallPolicy",
@@ -140,6 +151,19 @@ def _subnet_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
     if resource.get("mapPublicIpOnLaunch") is True:
         tier = shown(tags_of(resource).get("Tier"))
         yield f"`mapPublicIpOnLaunch` is true (`tags.Tier` {tier}); no subnet may hand out public IPs."
+
+
+def _open_to_anyone(statement: Statement) -> str | None:
+    anyone = "*" in principals(statement, "AWS")
+    if anyone and not statement.get("Condition") and "*" in as_list(statement.get("Resource")):
+        return "allows any principal on any resource without a Condition (the default policy)."
+    return None
+
+
+def _endpoint_policy(resource: Resource, ctx: Context) -> Iterator[str]:
+    if resource.get("vpcEndpointType") == "GatewayLoadBalancer":
+        return  # takes no policy
+    yield from judge_document("policy", resource.get("policy"), _open_to_anyone)
 
 
 def _firewall_key(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -271,9 +295,26 @@ RULES = [
             "TlsInspectionConfiguration, with a key whose policy admits Network Firewall "
             "(`kms:ViaService`) for this account only."
         ),
-        controls=(),  # no FSBP or CIS control asks for it; the issue of ADR 0004 does
+        controls=(),  # no FSBP or CIS control asks for it; ADR 0004 does
         resource_types=FIREWALL_PARTS,
         check=_firewall_key,
+    ),
+    Rule(
+        name="network-vpc-endpoint-policy",
+        description=(
+            "An endpoint without a policy admits every principal to every resource of the "
+            "service: through the S3 gateway route, more specific than the NAT's, traffic to "
+            "anyone's buckets bypasses the egress firewall."
+        ),
+        severity="high",
+        remediation=(
+            "Set `policy` on aws.ec2.VpcEndpoint: Allow statements conditioned on "
+            "`aws:PrincipalAccount` / `aws:PrincipalOrgID` (and `aws:ResourceAccount` for "
+            "S3), or naming the resources they admit."
+        ),
+        controls=(),  # no FSBP or CIS control asks for it; issue 7 of the tracker does
+        resource_types=(VPC_ENDPOINT,),
+        check=_endpoint_policy,
     ),
     Rule(
         name="network-default-sg-closed",
