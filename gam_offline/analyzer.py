@@ -72,6 +72,7 @@ class PolicyReport:
     version: str
     policies_evaluated: int
     levels: dict[str, str]
+    remediations: dict[str, str] = field(default_factory=dict)  # policy -> how to fix it
     violations: list[Violation] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
     seconds: float = 0.0
@@ -319,7 +320,10 @@ class PackSession:
 
     def new_report(self) -> PolicyReport:
         evaluated = sum(1 for level in self.levels.values() if level != "disabled")
-        return PolicyReport(self.info.name, self.version, evaluated, dict(self.levels))
+        remediations = {p.name: p.remediation_steps for p in self.info.policies}
+        return PolicyReport(
+            self.info.name, self.version, evaluated, dict(self.levels), remediations
+        )
 
     def analyze(self, resources: Sequence[RecordedResource], report: PolicyReport) -> None:
         """`Analyze` for each resource (pipelined, as the engine does per step)."""

@@ -1,6 +1,6 @@
 """`gam-infra`: the offline preview of a stack, with no Pulumi CLI and no AWS account.
 
-    gam-infra preview --stack dev [--json FILE] [--cwd DIR]
+    gam-infra preview --stack dev [--json FILE] [--summary FILE] [--cwd DIR]
 
 The project is the nearest `Pulumi.yaml` at or above the working directory (or
 `--cwd DIR`), as for `pulumi`; its program, stack files and pack are the ones used.
@@ -25,7 +25,7 @@ _LOADED = time.perf_counter()  # before the SDKs load: the reported time include
 
 import grpc  # noqa: E402
 
-from gam_offline import analyzer, engine, reachability  # noqa: E402
+from gam_offline import analyzer, engine, reachability, summary  # noqa: E402
 from gam_offline.records import Record, RecordedResource  # noqa: E402
 
 EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
@@ -109,10 +109,11 @@ def preview(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     started: float | None = None,
+    summary_path: Path | None = None,
 ) -> int:
     """The whole preview of the project at `root`; returns the exit code. `pack_dir=None`
     skips policies. `started`: when the clock started (the command line passes its load
-    time)."""
+    time). `summary_path`: where to write the Markdown summary (also on exit 3)."""
     out = out or sys.stdout
     err = err or sys.stderr
     started = time.perf_counter() if started is None else started
@@ -140,6 +141,7 @@ def preview(
         err.write(f"{severity}: {message}\n")
     document: dict[str, Any] = record.to_json()
     code = EXIT_OK
+    report = None
     if pack_dir is not None:
         try:
             report = analyzer.evaluate(record, pack_dir, process=pack)
@@ -155,6 +157,9 @@ def preview(
     if json_path is not None:
         json_path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
         out.write(f"\nRecord written to {json_path}\n")
+    if summary_path is not None:
+        summary_path.write_text(summary.render(record, report))
+        out.write(f"\nSummary written to {summary_path}\n")
     out.write(
         f"\nPreview of {stack}: {len(record.resources)} resources in {time.perf_counter() - started:.2f} s\n"
     )
@@ -182,6 +187,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"the CrossGuard pack to enforce (default: the project's {analyzer.PACK_FOLDER}/)",
     )
+    run.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="write a Markdown summary (for $GITHUB_STEP_SUMMARY), also on policy violations",
+    )
     run.add_argument("--no-policy", action="store_true", help="skip policy enforcement")
     return parser
 
@@ -197,7 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     pack_dir = None
     if not args.no_policy:
         pack_dir = base / args.policy_pack if args.policy_pack else root / analyzer.PACK_FOLDER
-    return preview(args.stack, args.json, root=root, pack_dir=pack_dir, started=_LOADED)
+    return preview(
+        args.stack,
+        args.json,
+        root=root,
+        pack_dir=pack_dir,
+        started=_LOADED,
+        summary_path=args.summary,
+    )
 
 
 def run() -> None:

@@ -290,8 +290,11 @@ def networks(record: Record) -> list[Network]:
     """Every VPC of the record, with what the router needs to know of it."""
     found = []
     for vpc in record.by_type("aws:ec2/vpc:Vpc"):
+        cidr = _inputs(vpc).get("cidrBlock")
+        if not isinstance(cidr, str):
+            continue  # an IPAM-allocated or unknown block: nothing to route on
         of_vpc = [r for r in record.resources if _inputs(r).get("vpcId") == vpc.id]
-        found.append(_network(record, _inputs(vpc)["cidrBlock"], of_vpc))
+        found.append(_network(record, cidr, of_vpc))
     return found
 
 
@@ -310,6 +313,8 @@ def _of(resources: Iterable[RecordedResource], type_: str) -> list[RecordedResou
 def _network(record: Record, vpc_cidr: str, of_vpc: Sequence[RecordedResource]) -> Network:
     subnets = {}
     for s in _of(of_vpc, "aws:ec2/subnet:Subnet"):
+        if not isinstance(_inputs(s).get("cidrBlock"), str):
+            continue
         tags = _inputs(s).get("tags") or {}
         cidr = Net(_inputs(s)["cidrBlock"])
         az = str(_inputs(s).get("availabilityZoneId") or _inputs(s).get("availabilityZone"))

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from gam_offline import cli
+from gam_policies.rules import all_rules
+from tests import summary_reader
 from tests.support import PACK_DIR, ROOT
 
 
@@ -136,6 +138,14 @@ def test_a_relative_pack_path_works_from_the_project_root(monkeypatch: pytest.Mo
     assert cli.main(["preview", "--stack", "dev", "--policy-pack", "policies"]) == cli.EXIT_OK
 
 
+def test_main_writes_the_summary_where_summary_points(tmp_path: Path) -> None:
+    target = tmp_path / "step-summary.md"
+    assert cli.main(["preview", "--stack", "prod", "--summary", str(target)]) == cli.EXIT_OK
+    _, sections = summary_reader.parse(target.read_text())
+    assert sections["Violations"].paragraphs == ["None."]
+    assert "Policy pack gam-platform-guardrails@" in sections[""].paragraphs[0]
+
+
 def _pack_with_dev_config(tmp_path: Path, config: dict) -> Path:
     pack = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__"))
@@ -159,6 +169,34 @@ def test_mandatory_violations_exit_3_and_are_listed_by_level_policy_and_urn(tmp_
     ]
 
 
+def test_the_summary_of_a_failing_preview_shows_the_violation_with_the_packs_remediation(
+    tmp_path: Path,
+) -> None:
+    pack = _pack_with_dev_config(tmp_path, {})  # dev's logs key and flow logs: unprotected
+    target = tmp_path / "summary.md"
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.preview("dev", root=ROOT, pack_dir=pack, out=out, err=err, summary_path=target)
+    assert code == cli.EXIT_POLICY  # written all the same: a failing preview needs it most
+    title, sections = summary_reader.parse(target.read_text())
+    assert title == "Offline preview of gam-platform/dev"
+    assert "Reachability: 10.10.0.0/16: 8 subnets" in target.read_text()
+    violations = sections["Violations"]
+    assert violations.subsections == ["protect-stateful-resources: mandatory, severity high"]
+    assert violations.paragraphs == [f"Remediation: {_remediation('protect-stateful-resources')}"]
+    assert sorted((v["resource"], v["type"]) for v in violations.tables[0]) == [
+        ("gam-dev-network-logs-key", "aws:kms/key:Key"),
+        ("gam-dev-network-vpc-flow-logs", "aws:cloudwatch/logGroup:LogGroup"),
+    ]
+    assert len(sections["Policies evaluated"].tables[0]) >= 60
+    assert f"Summary written to {target}" in out.getvalue()
+
+
+def _remediation(policy: str) -> str:
+    """The rule's remediation as a reader sees it (code spans without their backticks)."""
+    rule = next(r for r in all_rules() if r.name == policy)
+    return " ".join(rule.remediation.replace("`", "").split())
+
+
 def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> None:
     reason = "dev keys and logs are recreated with the stack (PLAT-7)"
     exemptions = [
@@ -169,8 +207,17 @@ def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> Non
         tmp_path, {"protect-stateful-resources": {"exemptions": exemptions}}
     )
     out, err = io.StringIO(), io.StringIO()
-    assert cli.preview("dev", root=ROOT, pack_dir=pack, out=out, err=err) == cli.EXIT_OK
+    target = tmp_path / "summary.md"
+    code = cli.preview("dev", root=ROOT, pack_dir=pack, out=out, err=err, summary_path=target)
+    assert code == cli.EXIT_OK
     assert "exemptions: 2" in out.getvalue() and f"reason: {reason}" in out.getvalue()
+    _, sections = summary_reader.parse(target.read_text())
+    assert sections["Exemptions"].tables == [
+        [
+            {"policy": "protect-stateful-resources", "resource": name, "reason": reason}
+            for name in ("gam-dev-network-logs-key", "gam-dev-network-vpc-flow-logs")
+        ]
+    ]
 
 
 def _copy_of_the_project(target: Path) -> Path:

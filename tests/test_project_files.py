@@ -102,22 +102,135 @@ def test_policy_pack_manifest_is_python_with_a_version() -> None:
     assert Path(ROOT / "policies" / "__main__.py").exists()
 
 
+WORKFLOWS = ROOT / ".github" / "workflows"
+# `uses: owner/repo[/path]@<40 hex> # v<version>`, the whole line.
+PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(?:\.\d+)*$")
+
+
+def _workflows() -> dict[str, dict]:
+    return {p.stem: yaml.safe_load(p.read_text()) for p in sorted(WORKFLOWS.glob("*.yml"))}
+
+
+def _steps(workflow: dict) -> list[tuple[str, dict]]:
+    return [(job, step) for job, spec in workflow["jobs"].items() for step in spec["steps"]]
+
+
+def _uses(step: dict) -> str:
+    return str(step.get("uses", "")).split("@")[0]
+
+
+def _pulumi_job(workflow: dict) -> dict:
+    return next(
+        job
+        for job in workflow["jobs"].values()
+        if any(_uses(s) == "pulumi/actions" for s in job["steps"])
+    )
+
+
 def test_workflows_preview_and_deploy_every_stack_with_its_policy_config() -> None:
-    workflows = {
-        p.stem: yaml.safe_load(p.read_text())
-        for p in (ROOT / ".github" / "workflows").glob("*.yml")
-    }
+    workflows = _workflows()
     assert {"ci", "preview", "deploy", "drift"} <= set(workflows)
     assert any(
         "./dev check" in step.get("run", "") for step in workflows["ci"]["jobs"]["check"]["steps"]
     )
     for name in ("preview", "drift"):
-        job = next(iter(workflows[name]["jobs"].values()))
+        job = _pulumi_job(workflows[name])
         assert job["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
-        pulumi_step = next(
-            s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
-        )
+        pulumi_step = next(s for s in job["steps"] if _uses(s) == "pulumi/actions")
         assert pulumi_step["with"]["policyPacks"] == "policies"
         assert pulumi_step["with"]["policyPackConfigs"].startswith("policies/config/")
     for stack in ("dev", "staging", "prod"):
         assert (ROOT / "policies" / "config" / f"{stack}.json").exists()
+
+
+def test_every_action_is_pinned_to_a_commit_sha_with_its_version_in_a_comment() -> None:
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        lines = [line for line in path.read_text().splitlines() if re.search(r"\buses:", line)]
+        in_yaml = [s for _, s in _steps(yaml.safe_load(path.read_text())) if "uses" in s]
+        assert len(lines) == len(in_yaml), f"{path.name}: a `uses:` not on a line of its own"
+        for line in lines:
+            assert PINNED.match(line), f"{path.name}: not pinned by SHA with a version: {line}"
+
+
+def test_one_action_is_pinned_to_one_sha_and_version_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS.glob("*.yml"):
+        for line in path.read_text().splitlines():
+            if PINNED.match(line):
+                action, pin = line.split("uses: ", 1)[1].split("@")
+                pins.setdefault(action, set()).add(pin)
+    assert pins and all(len(found) == 1 for found in pins.values()), pins
+    (pulumi,) = pins["pulumi/actions"]
+    assert int(pulumi.split("# v")[1].split(".")[0]) >= 7  # v6 runs on node20, being retired
+
+
+def test_every_checkout_leaves_no_credentials_behind() -> None:
+    for name, workflow in _workflows().items():
+        for job, step in _steps(workflow):
+            if _uses(step) == "actions/checkout":
+                assert step.get("with", {}).get("persist-credentials") is False, (name, job)
+
+
+def test_permissions_are_granted_per_job_and_only_what_the_job_uses() -> None:
+    for name, workflow in _workflows().items():
+        assert workflow["permissions"] == {}, f"{name}: top-level permissions must be {{}}"
+        for job_name, job in workflow["jobs"].items():
+            where = f"{name}.{job_name}"
+            granted = job.get("permissions")
+            assert isinstance(granted, dict), f"{where}: no permissions of its own"
+            assert granted.get("contents") == "read", where
+            assert set(granted.values()) <= {"read", "write"}, where
+            uses = {_uses(s) for s in job["steps"]}
+            comments = any(
+                s.get("with", {}).get("comment-on-pr") is True
+                for s in job["steps"]
+                if _uses(s) == "pulumi/actions"
+            )
+            expected = {"contents": "read"}
+            if "aws-actions/configure-aws-credentials" in uses:
+                expected["id-token"] = "write"
+            if comments:
+                expected["pull-requests"] = "write"
+            assert granted == expected, where
+
+
+def test_one_pulumi_run_per_stack_at_a_time_and_deploys_are_never_cancelled() -> None:
+    workflows = _workflows()
+    for name in ("deploy", "drift", "preview"):
+        job = _pulumi_job(workflows[name])
+        concurrency = job["concurrency"]
+        stack_expression = job.get("env", {}).get("STACK", "${{ matrix.stack }}")
+        assert stack_expression.strip("${} ") in concurrency["group"], name
+        assert concurrency["cancel-in-progress"] is False, name
+    deploy = _pulumi_job(workflows["deploy"])
+    assert deploy["environment"] == deploy["env"]["STACK"]  # the approval is the stack's
+
+
+def test_pull_requests_get_the_policy_summary_of_every_stack() -> None:
+    preview = _workflows()["preview"]
+    offline = preview["jobs"]["offline"]
+    assert offline["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    script = "\n".join(s.get("run", "") for s in offline["steps"])
+    summary = re.search(r"--summary \"?(\S+?)\"?\s", script)
+    assert summary and "gam-infra preview" in script
+    assert re.search(rf'cat "?{re.escape(summary[1])}"? >> "?\$GITHUB_STEP_SUMMARY', script)
+    pulumi_step = next(s for s in _pulumi_job(preview)["steps"] if _uses(s) == "pulumi/actions")
+    assert pulumi_step["with"]["comment-on-summary"] is True
+
+
+def test_dependabot_updates_uv_and_actions_weekly_in_one_group_each() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(updates) == {"uv", "github-actions"}
+    for update in updates.values():
+        assert update["schedule"]["interval"] == "weekly"
+        assert [g["patterns"] for g in update["groups"].values()] == [["*"]]
+
+
+def test_dev_check_runs_zizmor_offline_over_the_workflows() -> None:
+    dev = (ROOT / "dev").read_text()
+    check = dev[dev.index("  check)") :]
+    assert re.search(r"zizmor --offline .*\.github", check)
+    dev_group = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["dev"]
+    assert any(d.startswith("zizmor") for d in dev_group)
+    assert "actionlint" not in dev
