@@ -27,6 +27,7 @@ EGRESS_DOMAINS = (
 
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
+        "monthlyBudgetUsd": 400,
         "protectStatefulResources": False,
         "network": {
             "azCount": 2,
@@ -36,6 +37,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
     },
     "staging": {
+        "monthlyBudgetUsd": 1200,
         "protectStatefulResources": False,
         "network": {
             "azCount": 2,
@@ -45,6 +47,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
     },
     "prod": {
+        "monthlyBudgetUsd": 4000,
         "protectStatefulResources": True,
         "network": {
             "azCount": 3,
