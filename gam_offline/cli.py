@@ -1,10 +1,12 @@
 """`gam-infra`: the offline preview of a stack, with no Pulumi CLI and no AWS account.
 
     gam-infra preview --stack dev [--json FILE] [--summary FILE] [--cwd DIR]
+    gam-infra cost --stack dev [--json FILE] [--summary FILE] [--check] [--diff BASE.json]
 
 The project is the nearest `Pulumi.yaml` at or above the working directory (or
 `--cwd DIR`), as for `pulumi`; its program, stack files and pack are the ones used.
-Exit codes: 0 success, 1 program error, 2 config error, 3 mandatory policy violations.
+Exit codes: 0 success, 1 program error, 2 config error, 3 mandatory policy violations,
+4 (cost --check) over budget or not all priced.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ _LOADED = time.perf_counter()  # before the SDKs load: the reported time include
 
 import grpc  # noqa: E402
 
-from gam_offline import analyzer, engine, reachability, summary  # noqa: E402
+from gam_offline import analyzer, engine, pricebook, reachability, summary, usage  # noqa: E402
+from gam_offline import cost as costs  # noqa: E402
 from gam_offline.records import Record, RecordedResource  # noqa: E402
 
 EXIT_OK, EXIT_PROGRAM, EXIT_CONFIG, EXIT_POLICY = 0, 1, 2, 3
+EXIT_BUDGET = 4
 
 
 def _tree(record: Record, out: IO[str]) -> None:
@@ -137,6 +141,7 @@ def preview(
     _counts(record, out)
     _outputs(record, out)
     out.write(f"\n{reachability.summary(record)}\n")
+    _cost_line(stack, root, record, out, err)
     for severity, message in record.diagnostics:
         err.write(f"{severity}: {message}\n")
     document: dict[str, Any] = record.to_json()
@@ -194,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write a Markdown summary (for $GITHUB_STEP_SUMMARY), also on policy violations",
     )
     run.add_argument("--no-policy", action="store_true", help="skip policy enforcement")
+    _cost_parser(commands, common)
     return parser
 
 
@@ -205,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except engine.ProjectNotFound as error:
         sys.stderr.write(f"error: {error}\n")
         return EXIT_CONFIG
+    if args.command == "cost":
+        return _cost_command(args, root)
     pack_dir = None
     if not args.no_policy:
         pack_dir = base / args.policy_pack if args.policy_pack else root / analyzer.PACK_FOLDER
@@ -215,6 +223,125 @@ def main(argv: Sequence[str] | None = None) -> int:
         pack_dir=pack_dir,
         started=_LOADED,
         summary_path=args.summary,
+    )
+
+
+# --- gam-infra cost --------------------------------------------------------------------
+
+
+def _load_settings(stack: str, root: Path) -> Any:
+    """The stack's settings by the project's own rules; `_ConfigError` when invalid."""
+    config, _ = engine.stack_config(stack, root)
+    engine.use_project(root)
+    settings = importlib.import_module("infra.settings")
+    try:
+        return settings.load(stack, config)
+    except settings.SettingsError as error:
+        raise _ConfigError(str(error)) from None
+
+
+def _estimate(stack: str, root: Path, record: Record, settings: Any) -> costs.Estimate:
+    """Price `record` with its region's prices and the stack's usage file. Raises
+    `PriceFileError` or `UsageError` (config errors)."""
+    book = pricebook.load(record.region)
+    found, path = usage.load(stack, root)
+    return costs.estimate(
+        record,
+        book,
+        found,
+        budget=getattr(settings, "monthly_budget_usd", None),
+        usage_file=str(path.relative_to(root)) if path else None,
+    )
+
+
+def _cost_line(stack: str, root: Path, record: Record, out: IO[str], err: IO[str]) -> None:
+    """The preview's one line: the estimate against the budget (a warning when the
+    prices or the usage file are at fault: `gam-infra cost` reports them in full)."""
+    try:
+        estimate = _estimate(stack, root, record, _load_settings(stack, root))
+    except (ValueError, OSError) as error:
+        first = str(error).splitlines()[0]
+        err.write(f"warning: no cost estimate: {first} (see gam-infra cost --stack {stack})\n")
+        return
+    out.write(f"\n{costs.budget_line(estimate)}\n")
+
+
+def cost(
+    stack: str,
+    *,
+    root: Path,
+    json_path: Path | None = None,
+    summary_path: Path | None = None,
+    check: bool = False,
+    base_path: Path | None = None,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
+    """`gam-infra cost`: run the program offline, price it, report; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        settings = _load_settings(stack, root)
+        base = json.loads(base_path.read_text()) if base_path else None
+    except (OSError, _ConfigError, json.JSONDecodeError) as error:
+        err.write(f"error: {error}\n")
+        return EXIT_CONFIG
+    try:
+        record = engine.run_stack(stack, root)
+    except Exception as error:  # any failure of the program is reported, not dumped
+        err.write(_paragraph(error) + "\n")
+        return EXIT_PROGRAM
+    try:
+        estimate = _estimate(stack, root, record, settings)
+        change = costs.diff(base, estimate.to_json()) if base is not None else None
+    except (pricebook.PriceFileError, usage.UsageError, costs.CostRecordError) as error:
+        err.write(f"error: {error}\n")
+        return EXIT_CONFIG
+    out.write(costs.render_text(estimate))
+    if change is not None:
+        out.write("\n" + costs.render_diff_text(change))
+    if json_path is not None:
+        json_path.write_text(json.dumps(estimate.to_json(), indent=2) + "\n")
+        out.write(f"\nCost record written to {json_path}\n")
+    if summary_path is not None:
+        with summary_path.open("a") as summary:  # appends: GitHub's job summary is shared
+            summary.write(costs.render_markdown(estimate, change))
+    if not check:
+        return EXIT_OK
+    if estimate.budget is None:
+        err.write("error: --check needs a budget: set gam:monthlyBudgetUsd\n")
+        return EXIT_CONFIG
+    if estimate.over_budget or estimate.unpriced:
+        why = "over its budget" if estimate.over_budget else "not all priced"
+        err.write(f"error: {stack} is {why}: {costs.budget_line(estimate)}\n")
+        return EXIT_BUDGET
+    return EXIT_OK
+
+
+def _cost_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    run = commands.add_parser(
+        "cost", parents=[common], help="estimate what the stack costs a month, against its budget"
+    )
+    run.add_argument("--json", type=Path, metavar="FILE", help="write the cost record as JSON")
+    run.add_argument(
+        "--summary", type=Path, metavar="FILE", help="append a Markdown summary (job summary)"
+    )
+    run.add_argument(
+        "--check", action="store_true", help="exit 4 when over budget or not all priced"
+    )
+    run.add_argument(
+        "--diff", type=Path, metavar="BASE.json", help="show the change from a base cost record"
+    )
+
+
+def _cost_command(args: argparse.Namespace, root: Path) -> int:
+    return cost(
+        args.stack,
+        root=root,
+        json_path=args.json,
+        summary_path=args.summary,
+        check=args.check,
+        base_path=args.diff,
     )
 
 

@@ -200,6 +200,9 @@ class Settings(_Model):
     """Set `protect` on databases, data buckets, keys... Default from the profile; always on in prod."""
     extra_tags: dict[str, str] = {}
     """Tags added to the standard ones (which they may not override)."""
+    monthly_budget_usd: float = Field(gt=0)
+    """The most the stack may cost a month, USD (`gam-infra cost --check`). Default from
+    the profile: dev 400, staging 1,200, prod 4,000."""
     network: NetworkSettings
 
     @field_validator("region")

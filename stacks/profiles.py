@@ -22,6 +22,7 @@ DEV_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
 
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
+        "monthlyBudgetUsd": 400,
         "protectStatefulResources": False,
         "network": {
             "azCount": 2,
@@ -32,6 +33,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
     },
     "staging": {
+        "monthlyBudgetUsd": 1200,
         "protectStatefulResources": False,
         "network": {
             "azCount": 2,
@@ -41,6 +43,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
     },
     "prod": {
+        "monthlyBudgetUsd": 4000,
         "protectStatefulResources": True,
         "network": {
             "azCount": 3,

@@ -218,6 +218,25 @@ def test_pull_requests_get_the_policy_summary_of_every_stack() -> None:
     assert pulumi_step["with"]["comment-on-summary"] is True
 
 
+def test_ci_checks_every_stacks_cost_against_its_budget() -> None:
+    script = "\n".join(s.get("run", "") for _, s in _steps(_workflows()["ci"]))
+    assert re.search(
+        r"for stack in dev staging prod; do .*gam-infra cost --stack \"\$stack\" --check", script
+    )
+    assert 'exit "$status"' in script  # one stack over budget fails the job
+
+
+def test_pull_requests_get_the_cost_change_against_their_base_in_the_job_summary() -> None:
+    offline = _workflows()["preview"]["jobs"]["offline"]
+    base = next(s for s in offline["steps"] if s.get("with", {}).get("path") == ".base")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    script = "\n".join(s.get("run", "") for s in offline["steps"])
+    assert "--cwd .base cost" in script
+    assert re.search(
+        r'gam-infra cost --stack "\$STACK" --check .*--summary "\$GITHUB_STEP_SUMMARY"', script
+    )
+
+
 def test_dependabot_updates_uv_and_actions_weekly_in_one_group_each() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
