@@ -34,6 +34,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "flowLogRetentionDays": 30,
             "firewall": {"enabled": False},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 30},
+        "imageCache": {"enabled": True},
     },
     "staging": {
         "protectStatefulResources": False,
@@ -43,6 +45,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "flowLogRetentionDays": 90,
             "firewall": {"enabled": True, "allowedDomains": list(EGRESS_DOMAINS)},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 90},
+        "imageCache": {"enabled": True},
     },
     "prod": {
         "protectStatefulResources": True,
@@ -52,6 +56,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "flowLogRetentionDays": 365,
             "firewall": {"enabled": True, "allowedDomains": list(EGRESS_DOMAINS)},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 365},
+        "imageCache": {"enabled": True},
     },
 }
 
