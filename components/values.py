@@ -93,3 +93,29 @@ def az_id_prefix(region: str) -> str | None:
     if len(parts) != 3 or parts[1] not in _DIRECTIONS or not parts[2].isdigit():
         return None
     return f"{parts[0]}{'g' if gov else ''}{_DIRECTIONS[parts[1]]}{parts[2]}"
+
+
+# Route 53 Resolver DNS Firewall: the AWS managed domain lists the platform blocks, in
+# rule order, by the key settings and components name them with. Their ids are regional
+# and found by no data source: `READ_DOMAIN_LISTS` shows them.
+MANAGED_DOMAIN_LISTS = (
+    ("malware", "AWSManagedDomainsMalwareDomainList"),
+    ("botnetCommandAndControl", "AWSManagedDomainsBotnetCommandandControl"),
+    ("aggregateThreat", "AWSManagedDomainsAggregateThreatList"),
+)
+DOMAIN_LIST_ID = re.compile(r"^rslvr-fdl-[0-9a-f]{16}$")
+READ_DOMAIN_LISTS = "aws route53resolver list-firewall-domain-lists --region <region>"
+
+# ECR pull-through cache: the upstream registries, by the name of their cache prefix,
+# and those ECR needs credentials for (Docker Hub limits anonymous pulls, GHCR needs a
+# token). An ECR repository prefix is at most 30 characters: `<namespace>/<upstream>`.
+CACHE_UPSTREAMS = {
+    "ecr-public": "public.ecr.aws",
+    "k8s": "registry.k8s.io",
+    "quay": "quay.io",
+    "docker-hub": "registry-1.docker.io",
+    "ghcr": "ghcr.io",
+}
+CREDENTIALED_UPSTREAMS = ("docker-hub", "ghcr")
+ECR_PREFIX = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+CACHE_NAMESPACE_MAX = 30 - 1 - max(len(u) for u in CACHE_UPSTREAMS)

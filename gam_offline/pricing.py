@@ -266,6 +266,18 @@ def _http_api(inputs: Inputs, ctx: Context) -> list[Charge]:
 # --- security, identity, secrets ------------------------------------------------------
 
 
+@pricer(
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+    usage="dnsFirewall",
+)
+def _dns_firewall(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """Queries judged by the rule group on this VPC (AWS managed domain lists are free)."""
+    queries = ctx.use().queries
+    return [
+        ctx.measured("route53Resolver.dnsFirewall.million", "DNS Firewall queries", queries, 1e6)
+    ]
+
+
 @pricer("aws:kms/key:Key", usage="kmsKey")
 def _kms_key(inputs: Inputs, ctx: Context) -> list[Charge]:
     return [

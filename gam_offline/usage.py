@@ -57,6 +57,12 @@ class KmsKey(Section):
     """API requests a month to each key. Default 100,000."""
 
 
+class DnsFirewall(Section):
+    queries: float = Field(default=20_000_000, ge=0)
+    """DNS queries a month from the VPC, each one judged by DNS Firewall (Kubernetes'
+    `ndots:5` multiplies a pod's lookups). Default 20,000,000."""
+
+
 class EksCluster(Section):
     extended_support: bool = False
     """The cluster's Kubernetes version is in extended support. Default false."""
@@ -148,6 +154,7 @@ class Usage(Section):
     log_group: LogGroup = LogGroup()
     kms_key: KmsKey = KmsKey()
     eks_cluster: EksCluster = EksCluster()
+    dns_firewall: DnsFirewall = DnsFirewall()
     rds_instance: RdsInstance = RdsInstance()
     s3_bucket: S3Bucket = S3Bucket()
     sqs_queue: Requests = Requests()

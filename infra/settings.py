@@ -30,9 +30,15 @@ from components import cidr
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
+    CACHE_NAMESPACE_MAX,
+    CACHE_UPSTREAMS,
+    CREDENTIALED_UPSTREAMS,
     DEFAULT_INTERFACE_ENDPOINTS,
     DOMAIN,
+    DOMAIN_LIST_ID,
     LOG_RETENTION_DAYS,
+    MANAGED_DOMAIN_LISTS,
+    READ_DOMAIN_LISTS,
     TGW_ID,
     az_id_prefix,
     multi_tenant,
@@ -184,6 +190,107 @@ class NetworkSettings(_Model):
         return value
 
 
+class DomainListIds(_Model):
+    """The region's ids of AWS's managed DNS Firewall domain lists (`READ_DOMAIN_LISTS`)."""
+
+    malware: str | None = None
+    """AWSManagedDomainsMalwareDomainList."""
+    botnet_command_and_control: str | None = None
+    """AWSManagedDomainsBotnetCommandandControl."""
+    aggregate_threat: str | None = None
+    """AWSManagedDomainsAggregateThreatList."""
+
+    @field_validator("malware", "botnet_command_and_control", "aggregate_threat")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is not None and not DOMAIN_LIST_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a domain list id (rslvr-fdl- and 16 hex digits); "
+                f"read this region's with `{READ_DOMAIN_LISTS}`"
+            )
+        return value
+
+    def by_key(self) -> dict[str, str]:
+        """The ids by `MANAGED_DOMAIN_LISTS` key (camelCase), the set ones only."""
+        return {k: v for k, v in self.model_dump(by_alias=True).items() if v}
+
+
+class DnsFirewallSettings(_Model):
+    """Route 53 Resolver DNS Firewall on the VPC, with query logs (ADR 0008)."""
+
+    enabled: bool = True
+    """Default: on in every tier (the pack requires it on every VPC)."""
+    domain_list_ids: DomainListIds = DomainListIds()
+    """Required when enabled: per region, so set in the stack file."""
+    block_response: Literal["NXDOMAIN", "NODATA"] = "NXDOMAIN"
+    """What a blocked lookup gets. Default NXDOMAIN."""
+    fail_open: bool = True
+    """Answer lookups DNS Firewall cannot evaluate (default; ADR 0008)."""
+    query_log_retention_days: int = 365
+    """Retention of the Resolver query logs, a CloudWatch-allowed value. Default from the profile."""
+
+    @model_validator(mode="after")
+    def _ids_when_enabled(self) -> DnsFirewallSettings:
+        missing = [
+            key for key, _ in MANAGED_DOMAIN_LISTS if key not in self.domain_list_ids.by_key()
+        ]
+        if self.enabled and missing:
+            raise ValueError(
+                f"the DNS firewall is enabled but domainListIds lacks {missing}: they are per "
+                f"region, read them with `{READ_DOMAIN_LISTS}`"
+            )
+        return self
+
+    @field_validator("query_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
+class ImageCacheSettings(_Model):
+    """ECR pull-through cache for the public registries (ADR 0006)."""
+
+    enabled: bool = True
+    """Default: on in every tier."""
+    upstreams: tuple[str, ...] = tuple(CACHE_UPSTREAMS)
+    """Registries to cache, from ecr-public, k8s, quay, docker-hub, ghcr. Default: all."""
+    credentials_stored: tuple[str, ...] = ()
+    """docker-hub and/or ghcr once their secret holds credentials (README, "Image cache"):
+    their rules are created then. Default: none."""
+
+    @field_validator("upstreams")
+    @classmethod
+    def _upstreams(cls, upstreams: tuple[str, ...]) -> tuple[str, ...]:
+        found = []
+        unknown = [u for u in upstreams if u not in CACHE_UPSTREAMS]
+        if unknown:
+            found.append(f"{unknown} are not known; choose from {list(CACHE_UPSTREAMS)}")
+        repeated = sorted({u for u in upstreams if upstreams.count(u) > 1})
+        if repeated:
+            found.append(f"{repeated} listed more than once; list each once")
+        if found:
+            raise ValueError("; ".join(found))
+        return upstreams
+
+    @field_validator("credentials_stored")
+    @classmethod
+    def _stored(cls, stored: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        found = []
+        stray = [u for u in stored if u not in CREDENTIALED_UPSTREAMS]
+        if stray:
+            found.append(f"{stray} take no credentials; only {list(CREDENTIALED_UPSTREAMS)} do")
+        off = [u for u in stored if u not in stray and u not in (info.data.get("upstreams") or ())]
+        if off:
+            found.append(f"{off} are not in upstreams; add them there or remove them here")
+        if found:
+            raise ValueError("; ".join(found))
+        return stored
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -204,6 +311,19 @@ class Settings(_Model):
     """The most the stack may cost a month, USD (`gam-infra cost --check`). Default from
     the profile: dev 400, staging 1,200, prod 4,000."""
     network: NetworkSettings
+    dns_firewall: DnsFirewallSettings
+    image_cache: ImageCacheSettings
+
+    @field_validator("image_cache")
+    @classmethod
+    def _namespace_fits(cls, cache: ImageCacheSettings, info: ValidationInfo) -> ImageCacheSettings:
+        namespace = naming.name(info.data["stack"]) if info.data.get("stack") else ""
+        if cache.enabled and len(namespace) > CACHE_NAMESPACE_MAX:
+            raise ValueError(
+                f"the cache's ECR namespace {namespace!r} is longer than {CACHE_NAMESPACE_MAX} "
+                "characters; use a shorter stack name or set enabled: false"
+            )
+        return cache
 
     @field_validator("region")
     @classmethod

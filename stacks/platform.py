@@ -6,6 +6,8 @@ from typing import Any
 
 import pulumi
 
+from components.dns_firewall import DnsFirewall, DnsFirewallArgs
+from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
 from infra.settings import Settings
 
@@ -31,7 +33,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             tags=settings.tags,
         ),
     )
-    return {
+    outputs: dict[str, pulumi.Output[Any]] = {
         "vpcId": network.vpc_id,
         "publicSubnetIds": network.public_subnet_ids,
         "privateSubnetIds": network.private_subnet_ids,
@@ -39,3 +41,36 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         "routeTableIds": network.route_table_ids,
         "endpointSecurityGroupId": network.endpoint_security_group_id,
     }
+    dns = settings.dns_firewall
+    if dns.enabled:
+        firewall = DnsFirewall(
+            settings.name("dns-firewall"),
+            DnsFirewallArgs(
+                vpc_id=network.vpc_id,
+                domain_list_ids=dns.domain_list_ids.by_key(),
+                block_response=dns.block_response,
+                fail_open=dns.fail_open,
+                query_log_retention_days=dns.query_log_retention_days,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["dnsFirewallRuleGroupId"] = firewall.rule_group_id
+        outputs["dnsQueryLogGroupName"] = firewall.query_log_group_name
+    cache = settings.image_cache
+    if cache.enabled:
+        images = ImageCache(
+            settings.name("images"),
+            ImageCacheArgs(
+                namespace=settings.name(),
+                upstreams=cache.upstreams,
+                credentials_stored=cache.credentials_stored,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["imageRegistry"] = images.registry
+        outputs["imagePrefixes"] = images.image_prefixes
+        outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
+        outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    return outputs

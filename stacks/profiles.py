@@ -31,6 +31,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "interfaceEndpoints": list(DEV_INTERFACE_ENDPOINTS),
             "firewall": {"enabled": False},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 30},
+        "imageCache": {"enabled": True},
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -41,6 +43,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "flowLogRetentionDays": 90,
             "firewall": {"enabled": True, "allowedDomains": list(EGRESS_DOMAINS)},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 90},
+        "imageCache": {"enabled": True},
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -51,6 +55,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "flowLogRetentionDays": 365,
             "firewall": {"enabled": True, "allowedDomains": list(EGRESS_DOMAINS)},
         },
+        "dnsFirewall": {"queryLogRetentionDays": 365},
+        "imageCache": {"enabled": True},
     },
 }
 

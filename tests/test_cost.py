@@ -183,7 +183,11 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
         "USD",
         "2026-12-01",
     )
-    assert list(document["by_component"]) == ["gam-prod-network"]
+    assert sorted(document["by_component"]) == [
+        "gam-prod-dns-firewall",
+        "gam-prod-images",
+        "gam-prod-network",
+    ]
 
 
 def test_the_budget_line_says_how_much_of_the_budget_is_used() -> None:

@@ -86,6 +86,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         50 * p("vpc.transitGateway.gb"),
     ),
     (
+        "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+        {"priority": 101},
+        {"dnsFirewall": {"queries": 30_000_000}},
+        Facts(),
+        0.0,
+        30 * p("route53Resolver.dnsFirewall.million"),
+    ),
+    (
         "aws:kms/key:Key",
         {},
         {"kmsKey": {"requests": 50_000}},

@@ -19,6 +19,14 @@ BASE: dict[str, Any] = {
     "gam:owner": "platform",
     "gam:costCenter": "cc-1001",
     "gam:network": {"vpcCidr": "10.10.0.0/16"},
+    # the DNS firewall is on in every tier and its managed list ids are per region
+    "gam:dnsFirewall": {
+        "domainListIds": {
+            "malware": "rslvr-fdl-0000000000000001",
+            "botnetCommandAndControl": "rslvr-fdl-0000000000000002",
+            "aggregateThreat": "rslvr-fdl-0000000000000003",
+        }
+    },
 }
 PROD_NETWORK = {
     "vpcCidr": "10.30.0.0/16",
@@ -180,7 +188,7 @@ def test_prod_cannot_turn_off_protection() -> None:
 
 def test_region_and_required_keys_are_checked() -> None:
     found = problems("dev", {"aws:region": "Europe", "gam:network": {"vpcCidr": "10.10.0.0/16"}})
-    assert set(found) == {"aws:region", "gam:owner", "gam:costCenter"}
+    assert set(found) == {"aws:region", "gam:owner", "gam:costCenter", "gam:dnsFirewall"}
 
 
 def test_extra_tags_cannot_override_the_standard_tags() -> None:

@@ -219,6 +219,25 @@ def _iam_role_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"name": inputs.get("name") or ctx.resource_id}
 
 
+@fake("aws:iam/policy:Policy")
+def _iam_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A managed policy's id is its ARN."""
+    arn = _arn(ctx, "iam", f"policy{inputs.get('path') or '/'}{ctx.resource_id}", regional=False)
+    return {
+        "id": arn,
+        "arn": arn,
+        "policyId": f"ANPA{_hex(ctx, 'pid').upper()}",
+        "attachmentCount": 0,
+    }
+
+
+@fake("aws:secretsmanager/secret:Secret")
+def _secret(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A secret's id is its ARN: its name and six characters Secrets Manager adds."""
+    arn = _arn(ctx, "secretsmanager", f"secret:{ctx.resource_id}-{_hex(ctx, 'suffix')[:6]}")
+    return {"id": arn, "arn": arn}
+
+
 # --- storage and messaging ------------------------------------------------------------
 
 
@@ -303,3 +322,87 @@ def _eks_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
         "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="},
         "clusterId": digest(ctx.resource_id, "cluster-id", length=36),
     }
+
+
+# --- ECR ------------------------------------------------------------------------------
+
+
+@fake("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", id_input="ecrRepositoryPrefix")
+def _pull_through_cache_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
+
+
+@fake("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", id_input="prefix")
+def _repository_creation_template(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
+
+
+# --- Route 53 Resolver: DNS Firewall and query logging ---------------------------------
+# Resolver ids are a prefix and 16 hex digits (rslvr-frg-0123456789abcdef).
+
+
+def _resolver_arn(ctx: FakeContext, kind: str) -> str:
+    return _arn(ctx, "route53resolver", f"{kind}/{ctx.resource_id}")
+
+
+@fake(
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup",
+    id_prefix="rslvr-frg",
+    id_digits=16,
+)
+def _resolver_firewall_rule_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "arn": _resolver_arn(ctx, "firewall-rule-group"),
+        "ownerId": ctx.account,
+        "shareStatus": "NOT_SHARED",
+    }
+
+
+@fake("aws:route53/resolverFirewallRule:ResolverFirewallRule")
+def _resolver_firewall_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A rule has no id of its own in AWS: the provider's is `<group id>:<domain list id>`."""
+    group, domains = inputs.get("firewallRuleGroupId"), inputs.get("firewallDomainListId")
+    return {
+        "id": f"{group}:{domains}",
+        "firewallDomainRedirectionAction": inputs.get("firewallDomainRedirectionAction")
+        or "INSPECT_REDIRECTION_DOMAIN",
+    }
+
+
+@fake(
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+    id_prefix="rslvr-frgassoc",
+    id_digits=16,
+)
+def _resolver_firewall_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "arn": _resolver_arn(ctx, "firewall-rule-group-association"),
+        "mutationProtection": inputs.get("mutationProtection") or "DISABLED",
+    }
+
+
+@fake(
+    "aws:route53/resolverFirewallConfig:ResolverFirewallConfig", id_prefix="rslvr-fc", id_digits=16
+)
+def _resolver_firewall_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"ownerId": ctx.account}
+
+
+@fake(
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", id_prefix="rslvr-qlc", id_digits=16
+)
+def _resolver_query_log_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "arn": _resolver_arn(ctx, "resolver-query-log-config"),
+        "ownerId": ctx.account,
+        "shareStatus": "NOT_SHARED",
+    }
+
+
+@fake(
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
+    id_prefix="rslvr-qlcassoc",
+    id_digits=16,
+)
+def _resolver_query_log_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {}

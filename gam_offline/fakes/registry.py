@@ -4,7 +4,8 @@ Every custom resource gets an id (in the format AWS uses for its kind where the
 fake names a prefix, else its name), an ARN in the stack's region and the fake
 account, its inputs echoed back, `tagsAll`, and an auto-name where the program
 left `name` unset (as Pulumi's auto-naming would). The type's own fake adds what
-only a provider computes.
+only a provider computes; where AWS builds the id from other values (a secret's ARN,
+`<group>:<list>` for a DNS Firewall rule), the fake returns it as `id`.
 """
 
 from __future__ import annotations
@@ -30,20 +31,22 @@ class Fake:
     """AWS's id prefix (`vpc` -> `vpc-0a1b...`). None: the id is the `id_input` value."""
     id_input: str = "name"
     """The input that names the resource and is its id when there is no prefix."""
+    id_digits: int = 17
+    """How many hex digits follow the prefix (17 for EC2 ids, 16 for Route 53 Resolver's)."""
 
 
 FAKES: dict[str, Fake] = {}
 
 
 def fake(
-    type_: str, *, id_prefix: str | None = None, id_input: str = "name"
+    type_: str, *, id_prefix: str | None = None, id_input: str = "name", id_digits: int = 17
 ) -> Callable[[FakeOutputs], FakeOutputs]:
     """Register the decorated function as the fake of `type_` (one per type)."""
 
     def register(outputs: FakeOutputs) -> FakeOutputs:
         if type_ in FAKES:
             raise ValueError(f"{type_} already has a fake ({FAKES[type_].outputs.__name__})")
-        FAKES[type_] = Fake(outputs, id_prefix, id_input)
+        FAKES[type_] = Fake(outputs, id_prefix, id_input, id_digits)
         return outputs
 
     return register
@@ -65,7 +68,7 @@ def auto_name(name: str) -> str:
 def fake_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
     entry = FAKES.get(type_)
     if entry is not None and entry.id_prefix:
-        return f"{entry.id_prefix}-{digest(type_, name)}"
+        return f"{entry.id_prefix}-{digest(type_, name, length=entry.id_digits)}"
     id_input = entry.id_input if entry is not None else "name"
     return str(inputs.get(id_input) or auto_name(name))
 
@@ -96,7 +99,7 @@ def resource_outputs(
     if entry is not None:
         ctx = FakeContext(region=region, account=account, resource_id=resource_id, name=name)
         state.update(entry.outputs(dict(inputs), ctx))
-    return resource_id, state
+    return str(state.pop("id", resource_id)), state
 
 
 def component_outputs(

@@ -1,4 +1,5 @@
-"""ECR cases: a compliant repository and its lifecycle policy."""
+"""ECR cases: a compliant repository and its lifecycle policy; a pull-through cache rule
+covered by a compliant repository creation template."""
 
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ LIFECYCLE_POLICY = make(
     "tiler",
     {"repository": "gam/tiler", "policy": '{"rules": [{"rulePriority": 1}]}'},
     {"repository": REPOSITORY},
+)
+
+KEY = "arn:aws:kms:eu-west-1:1:key/cache"
+TEMPLATE = make(
+    ecr.CREATION_TEMPLATE,
+    "cache-template",
+    {
+        "id": "gam-prod",
+        "prefix": "gam-prod",
+        "appliedFors": ["PULL_THROUGH_CACHE"],
+        "imageTagMutability": "IMMUTABLE",
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY}],
+        "customRoleArn": "arn:aws:iam::1:role/cache-template",
+    },
+)
+CACHE_RULE = make(
+    ecr.PULL_THROUGH_CACHE_RULE,
+    "cache-docker-hub",
+    {"ecrRepositoryPrefix": "gam-prod/docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"},
 )
 
 
@@ -53,5 +73,42 @@ CASES = [
         rule="ecr-lifecycle-policy",
         compliant=[REPOSITORY, LIFECYCLE_POLICY],
         breaks=(Break("policy", index=1), Break("policy", "", index=1)),
+    ),
+    Case(
+        rule="ecr-immutable-tags",
+        compliant=TEMPLATE,
+        breaks=(Break("imageTagMutability", "MUTABLE"), Break("imageTagMutability")),
+    ),
+    Case(
+        rule="ecr-kms-encryption",
+        compliant=TEMPLATE,
+        breaks=(
+            Break("encryptionConfigurations.0.encryptionType", "AES256"),
+            Break("encryptionConfigurations"),
+        ),
+    ),
+    Case(
+        rule="ecr-pull-through-cache-template",
+        compliant=[CACHE_RULE, TEMPLATE],
+        breaks=(
+            Break("ecrRepositoryPrefix", "other/docker-hub"),
+            Break("ecrRepositoryPrefix", "gam-prodx/docker-hub"),  # a prefix, not a namespace
+            Break("ecrRepositoryPrefix"),
+            Break("prefix", "gam-prod/quay", index=1),
+            Break("appliedFors", ["REPLICATION"], index=1),
+        ),
+    ),
+    Case(  # ROOT covers every prefix; a rule exactly at the template's prefix is covered
+        rule="ecr-pull-through-cache-template",
+        compliant=[
+            make(ecr.PULL_THROUGH_CACHE_RULE, "cache-quay", {"ecrRepositoryPrefix": "quay"}),
+            make(
+                ecr.CREATION_TEMPLATE,
+                "root",
+                {"prefix": "ROOT", "appliedFors": ["PULL_THROUGH_CACHE"]},
+            ),
+            make(ecr.PULL_THROUGH_CACHE_RULE, "cache-k8s", {"ecrRepositoryPrefix": "gam-prod"}),
+        ],
+        breaks=(Break("prefix", "gam-prod", index=1),),
     ),
 ]

@@ -1,5 +1,6 @@
 """Network cases: an internet-facing ALB group (inline and as rule resources), an
-internal group, subnets, a launch template, a VPC with its flow log, the default group."""
+internal group, subnets, a launch template, a VPC with its flow log, its DNS Firewall
+association and its Resolver query log association, the default group."""
 
 from __future__ import annotations
 
@@ -136,6 +137,13 @@ FLOW_LOG_PROPS = {
     "logDestination": "arn:aws:logs:eu-west-1:1:log-group:flow",
 }
 
+DNS_ASSOCIATION_PROPS = {
+    "firewallRuleGroupId": "rslvr-frg-0123456789abcdef",
+    "priority": 1000.0,
+    "mutationProtection": "ENABLED",
+}
+QUERY_LOG_PROPS = {"resolverQueryLogConfigId": "rslvr-qlc-0123456789abcdef"}
+
 CASES = [
     Case(
         "network-sg-public-ingress",
@@ -247,6 +255,50 @@ CASES = [
                 TOKEN_POLICY.replace("role/*", "*").replace("arn:aws:iam::123456789012:*", "*"),
             ),
         ),
+    ),
+    Case(
+        "network-vpc-dns-firewall",
+        [
+            VPC,
+            resource(
+                network.DNS_FIREWALL_ASSOCIATION,
+                "main-dns",
+                {**DNS_ASSOCIATION_PROPS, "vpcId": VPC.get("id")},
+            ),
+        ],
+        (Break("vpcId", "vpc-other", index=1), Break("vpcId", index=1)),
+    ),
+    Case(  # in a preview the VPC's id is unknown: the property dependency links them
+        "network-vpc-dns-firewall",
+        [
+            VPC,
+            resource(
+                network.DNS_FIREWALL_ASSOCIATION, "main-dns", DNS_ASSOCIATION_PROPS, {"vpcId": VPC}
+            ),
+        ],
+        (),
+    ),
+    Case(
+        "network-vpc-resolver-query-logs",
+        [
+            VPC,
+            resource(
+                network.QUERY_LOG_ASSOCIATION,
+                "main-queries",
+                {**QUERY_LOG_PROPS, "resourceId": VPC.get("id")},
+            ),
+        ],
+        (Break("resourceId", "vpc-other", index=1), Break("resourceId", index=1)),
+    ),
+    Case(
+        "network-vpc-resolver-query-logs",
+        [
+            VPC,
+            resource(
+                network.QUERY_LOG_ASSOCIATION, "main-queries", QUERY_LOG_PROPS, {"resourceId": VPC}
+            ),
+        ],
+        (),
     ),
     # no tier may hand out public IPs, the public (load balancer) tier included
     Case(

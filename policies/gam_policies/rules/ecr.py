@@ -1,4 +1,9 @@
-"""ECR private repositories and their lifecycle policies."""
+"""ECR private repositories and their lifecycle policies; the repository creation templates
+that make the repositories of pull-through caches, and the cache rules they must cover.
+
+A template and a repository name the same settings the same way (`imageTagMutability`,
+`encryptionConfigurations`), so the tag and key rules judge both.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from gam_policies.rules._shared import items, linked_to
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
 
 def _immutable_tags(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -42,6 +49,32 @@ def _lifecycle_policy(resources: Sequence[Resource], ctx: Context) -> Iterator[t
             )
 
 
+def covers(template: Resource, prefix: str) -> bool:
+    """True if a template applied to pull-through caches matches repositories under `prefix`
+    (ECR matches a template's prefix against the repository's namespace; `ROOT`, any)."""
+    if "PULL_THROUGH_CACHE" not in items(template, "appliedFors"):
+        return False
+    namespace = template.get("prefix")
+    return namespace == "ROOT" or prefix == namespace or prefix.startswith(f"{namespace}/")
+
+
+def _cache_template(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    templates = [r for r in resources if r.type == CREATION_TEMPLATE]
+    for rule in resources:
+        if rule.type != PULL_THROUGH_CACHE_RULE:
+            continue
+        prefix = rule.get("ecrRepositoryPrefix")
+        if not isinstance(prefix, str) or not any(covers(t, prefix) for t in templates):
+            yield (
+                rule.urn,
+                (
+                    f"Pull-through cache rule `{rule.name}` (prefix {prefix!r}) is covered by no "
+                    f"{CREATION_TEMPLATE} applied for PULL_THROUGH_CACHE, so ECR creates its "
+                    "repositories with defaults (AES256, mutable tags)."
+                ),
+            )
+
+
 RULES: list[Rule] = [
     Rule(
         name="ecr-immutable-tags",
@@ -51,11 +84,12 @@ RULES: list[Rule] = [
         ),
         severity="medium",
         remediation=(
-            "Set `image_tag_mutability='IMMUTABLE'` on aws.ecr.Repository and publish every "
-            "build under a new tag (e.g. the git SHA)."
+            "Set `image_tag_mutability='IMMUTABLE'` on aws.ecr.Repository (or on the "
+            "aws.ecr.RepositoryCreationTemplate ECR creates repositories from) and publish "
+            "every build under a new tag (e.g. the git SHA)."
         ),
         controls=(fsbp("ECR.2"),),
-        resource_types=(REPOSITORY,),
+        resource_types=(REPOSITORY, CREATION_TEMPLATE),
         check=_immutable_tags,
     ),
     Rule(
@@ -82,10 +116,11 @@ RULES: list[Rule] = [
         severity="medium",
         remediation=(
             "Set `encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': key.arn}]` "
-            "on aws.ecr.Repository (only possible when the repository is created)."
+            "on aws.ecr.Repository (only possible when the repository is created) or on the "
+            "aws.ecr.RepositoryCreationTemplate ECR creates repositories from."
         ),
         controls=(fsbp("ECR.5"),),
-        resource_types=(REPOSITORY,),
+        resource_types=(REPOSITORY, CREATION_TEMPLATE),
         check=_kms_encryption,
     ),
     Rule(
@@ -101,5 +136,21 @@ RULES: list[Rule] = [
         controls=(fsbp("ECR.3"),),
         category="cost",
         stack_check=_lifecycle_policy,
+    ),
+    Rule(
+        name="ecr-pull-through-cache-template",
+        description=(
+            "ECR creates a pull-through cache's repositories itself; without a creation "
+            "template covering the rule's prefix they get AWS's defaults: mutable tags, no "
+            "customer key, no lifecycle."
+        ),
+        severity="medium",
+        remediation=(
+            "Declare an aws.ecr.RepositoryCreationTemplate with `applied_fors=['PULL_THROUGH_CACHE']` "
+            "and a `prefix` equal to or above each aws.ecr.PullThroughCacheRule's "
+            "`ecr_repository_prefix`, with KMS encryption and `image_tag_mutability='IMMUTABLE'`."
+        ),
+        controls=(fsbp("ECR.5"),),
+        stack_check=_cache_template,
     ),
 ]

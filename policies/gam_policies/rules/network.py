@@ -1,5 +1,5 @@
 """Network: internet ingress, rule descriptions, flow logs, public IPs, the default group,
-Network Firewall encryption.
+Network Firewall encryption, DNS Firewall and Resolver query logs on every VPC.
 
 Tag conventions: a security group that may accept traffic from the internet (public
 load balancers, edge) carries `Exposure=internet`. No subnet maps public IPs on launch,
@@ -36,6 +36,12 @@ VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+DNS_FIREWALL_ASSOCIATION = (
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
+)
+QUERY_LOG_ASSOCIATION = (
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
+)
 FIREWALL_PARTS = (
     "aws:networkfirewall/firewall:Firewall",
     "aws:networkfirewall/firewallPolicy:FirewallPolicy",
@@ -147,6 +153,20 @@ def _flow_logs(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[st
     yield from unreferenced(of_type(resources, VPC), flow_logs, "vpcId", "VPC", FLOW_LOG)
 
 
+def _dns_firewall(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    associations = of_type(resources, DNS_FIREWALL_ASSOCIATION)
+    yield from unreferenced(
+        of_type(resources, VPC), associations, "vpcId", "VPC", DNS_FIREWALL_ASSOCIATION
+    )
+
+
+def _query_logs(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    associations = of_type(resources, QUERY_LOG_ASSOCIATION)
+    yield from unreferenced(
+        of_type(resources, VPC), associations, "resourceId", "VPC", QUERY_LOG_ASSOCIATION
+    )
+
+
 def _subnet_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
     if resource.get("mapPublicIpOnLaunch") is True:
         tier = shown(tags_of(resource).get("Tier"))
@@ -250,6 +270,36 @@ RULES = [
         ),
         controls=(fsbp("EC2.6"), cis("3.7")),
         stack_check=_flow_logs,
+    ),
+    Rule(
+        name="network-vpc-dns-firewall",
+        description=(
+            "The VPC resolver answers lookups inside the VPC, so DNS never crosses the egress "
+            "firewall: without DNS Firewall, malware resolves its command-and-control domains "
+            "and data leaves in lookups unfiltered."
+        ),
+        severity="high",
+        remediation=(
+            "Declare an aws.route53.ResolverFirewallRuleGroupAssociation with `vpc_id=vpc.id` "
+            "and a rule group blocking AWS's managed threat lists (components.dns_firewall)."
+        ),
+        controls=(),  # no FSBP or CIS control asks for it; issue 7 of this project does
+        stack_check=_dns_firewall,
+    ),
+    Rule(
+        name="network-vpc-resolver-query-logs",
+        description=(
+            "Without Resolver query logs there is no record of which workload looked up which "
+            "domain, the first evidence of malware, tunnelling and misdirected traffic."
+        ),
+        severity="medium",
+        remediation=(
+            "Declare an aws.route53.ResolverQueryLogConfig with an encrypted log group as "
+            "`destination_arn` and an aws.route53.ResolverQueryLogConfigAssociation with "
+            "`resource_id=vpc.id` for every aws.ec2.Vpc."
+        ),
+        controls=(),  # no FSBP or CIS control asks for it; issue 7 of this project does
+        stack_check=_query_logs,
     ),
     Rule(
         name="network-subnet-public-ip",
