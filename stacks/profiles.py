@@ -16,9 +16,10 @@ Tier = Literal["dev", "staging", "prod"]
 # AWS APIs go through interface endpoints and container images through ECR, so no
 # multi-tenant suffix (.amazonaws.com, .cloudfront.net...) is ever listed.
 EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
-# Dev has no firewall, so its NAT carries AWS API traffic as well; it keeps only the
-# endpoints that carry its heaviest traffic (image pulls, logs) or its credentials.
-DEV_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
+# Dev has no firewall, so its NAT carries AWS API traffic as well: an interface endpoint
+# in 2 AZs costs $16 a month and pays for itself only above ~420 GB a month of NAT data
+# (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
+DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
 
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {

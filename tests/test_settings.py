@@ -55,7 +55,7 @@ def test_profile_supplies_what_the_stack_file_leaves_out() -> None:
     prod = settings.load("prod", {**BASE, "gam:network": PROD_NETWORK})
     assert (prod.network.az_count, prod.network.nat_gateways) == (3, "per-az")
     assert prod.network.firewall.enabled and prod.protect_stateful_resources
-    assert dev.network.interface_endpoints == ("ecr.api", "ecr.dkr", "sts", "logs")
+    assert dev.network.interface_endpoints == ()  # cheaper through the NAT (ADR 0007)
     assert "eks-auth" in prod.network.interface_endpoints
 
 
