@@ -26,7 +26,7 @@ from components.tags import REQUIRED_TAGS, standard_tags
 from components.values import MANAGED_DOMAIN_LISTS
 from gam_offline.engine import RecordingMonitor, run_program
 from gam_offline.records import Record, RecordedResource
-from tests.support import PACK_DIR
+from tests.support import taggable_types
 
 TAGS = standard_tags(
     project="gam-platform", environment="test", owner="platform", cost_center="cc-42"
@@ -56,7 +56,7 @@ QUERY_LOG_ASSOCIATION = (
 )
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY = "aws:kms/key:Key"
-TAGGABLE = set(json.loads((PACK_DIR / "gam_policies" / "taggable_types.json").read_text()))
+TAGGABLE = taggable_types()
 
 
 @functools.cache
