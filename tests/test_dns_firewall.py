@@ -149,6 +149,9 @@ def test_every_lookup_is_logged_to_an_encrypted_retained_log_group(
     assert inputs(config)["destinationArn"] == group.outputs["arn"]
     association = inputs(record.one(QUERY_LOG_ASSOCIATION))
     assert association == {"resolverQueryLogConfigId": config.id, "resourceId": VPC_ID}
+    # audit evidence: tagged so, and with `protect` also kept when the stack lets go of it
+    assert inputs(group)["tags"]["Evidence"] == "audit"
+    assert group.options["protect"] is group.options["retainOnDelete"] is args.protect
 
 
 def test_the_log_key_rotates_and_lets_logs_use_it_for_the_query_log_group_only(
