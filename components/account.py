@@ -50,11 +50,12 @@ def customer_key(
     use: Sequence[Mapping[str, Any]],
     *,
     protect: bool,
+    region: str | None = None,
 ) -> aws.kms.Key:
     """A customer managed key (rotation on, 30-day deletion window) that the account
     administers (`kms:*` for the account principal, so IAM policies decide who in the
     account may use it, as in AWS's default key policy) and that the `use` statements
-    open to a service."""
+    open to a service. `region`: the key's own region when not the provider's (a DR copy)."""
     administer = {
         "Sid": "AccountAdministersTheKey",
         "Effect": "Allow",
@@ -70,4 +71,5 @@ def customer_key(
         policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administer, *use]}),
         tags=owner.tags(role),
         opts=owner.child_opts(protect=protect),
+        region=region,
     )

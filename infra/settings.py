@@ -36,6 +36,7 @@ from components.values import (
     DEFAULT_INTERFACE_ENDPOINTS,
     DOMAIN,
     DOMAIN_LIST_ID,
+    DR_REGIONS,
     LOG_RETENTION_DAYS,
     MANAGED_DOMAIN_LISTS,
     READ_DOMAIN_LISTS,
@@ -291,6 +292,68 @@ class ImageCacheSettings(_Model):
         return stored
 
 
+# --- data stores, messaging, registries (issue 11) ---------------------------------------
+
+
+class BucketLifecycleSettings(_Model):
+    """What happens to one bucket's objects over time (days from creation)."""
+
+    infrequent_access_after_days: int | None = Field(default=None, ge=30)
+    """Move to S3 Standard-IA (at least 30). Default: never."""
+    glacier_after_days: int | None = Field(default=None, ge=1)
+    """Move to S3 Glacier Instant Retrieval. Default: never."""
+    intelligent_tiering: bool = False
+    """Move to S3 Intelligent-Tiering at once (excludes the two above). Default false."""
+    expire_after_days: int | None = Field(default=None, ge=1)
+    """The retention: expire current versions. Default: never."""
+
+    @model_validator(mode="after")
+    def _order(self) -> BucketLifecycleSettings:
+        ia, glacier, expire = (
+            self.infrequent_access_after_days,
+            self.glacier_after_days,
+            self.expire_after_days,
+        )
+        if self.intelligent_tiering and (ia is not None or glacier is not None):
+            raise ValueError(
+                "intelligentTiering excludes infrequentAccessAfterDays/glacierAfterDays; choose one"
+            )
+        days = [d for d in (ia, glacier, expire) if d is not None]
+        if days != sorted(set(days)):
+            raise ValueError(
+                "days must increase from infrequentAccessAfterDays to glacierAfterDays to "
+                f"expireAfterDays (got {ia}, {glacier}, {expire})"
+            )
+        return self
+
+
+class DataLakeSettings(_Model):
+    """The S3 data lake: raw, processed, cdn-assets and access-logs buckets (ADR 0011)."""
+
+    raw: BucketLifecycleSettings = BucketLifecycleSettings()
+    processed: BucketLifecycleSettings = BucketLifecycleSettings()
+    cdn_assets: BucketLifecycleSettings = BucketLifecycleSettings()
+    access_logs: BucketLifecycleSettings = BucketLifecycleSettings()
+    noncurrent_versions_expire_after_days: int = Field(default=30, ge=1)
+    """Delete object versions this long after they stop being current (every bucket)."""
+    abort_incomplete_uploads_after_days: int = Field(default=7, ge=1)
+    """Abort multipart uploads left incomplete this long (every bucket)."""
+    replicate: bool = False
+    """Replicate raw and processed to the DR region. Default from the profile (prod only)."""
+    replica_region: str | None = None
+    """The DR region. Default: the stack region's in `components.values.DR_REGIONS`
+    (eu-west-1: eu-central-1); set it for a region not listed there."""
+    backup_retention_days: int | None = Field(default=35, ge=1)
+    """AWS Backup of raw and processed, daily, kept this long; null: none. Default 35."""
+
+    @field_validator("replica_region")
+    @classmethod
+    def _replica_region(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region name such as eu-central-1")
+        return value
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -313,6 +376,24 @@ class Settings(_Model):
     network: NetworkSettings
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
+    data_lake: DataLakeSettings = DataLakeSettings()
+
+    @field_validator("data_lake")
+    @classmethod
+    def _replica_elsewhere(cls, lake: DataLakeSettings, info: ValidationInfo) -> DataLakeSettings:
+        region = info.data.get("region")
+        if not lake.replicate:
+            return lake
+        target = lake.replica_region or DR_REGIONS.get(str(region))
+        if target is None:
+            raise ValueError(
+                f"replicate is on but {region} has no default DR region: set replicaRegion"
+            )
+        if target == region:
+            raise ValueError(
+                f"replicaRegion {target} is the stack's own region; name another (the DR region)"
+            )
+        return lake.model_copy(update={"replica_region": target})
 
     @field_validator("image_cache")
     @classmethod
@@ -418,6 +499,9 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(
             ("network.natGateways", "prod cannot turn off multi-AZ egress: set it to per-az")
         )
+    lake = values.get("dataLake")
+    if not (isinstance(lake, Mapping) and lake.get("replicate") is True):
+        problems.append(("dataLake.replicate", "prod replicates its data to a DR region: true"))
     if values.get("protectStatefulResources") is not True:
         problems.append(
             ("protectStatefulResources", "prod must protect stateful resources: set it to true")

@@ -6,10 +6,12 @@ from typing import Any
 
 import pulumi
 
+from components.buckets import Lifecycle
+from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
-from infra.settings import Settings
+from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
@@ -73,4 +75,43 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    outputs.update(_data_stores(settings))
     return outputs
+
+
+# --- data stores, messaging, registries (issue 11) ----------------------------------------
+
+
+def _lifecycle(bucket: BucketLifecycleSettings, lake: DataLakeSettings) -> Lifecycle:
+    return Lifecycle(
+        infrequent_access_after_days=bucket.infrequent_access_after_days,
+        glacier_after_days=bucket.glacier_after_days,
+        intelligent_tiering=bucket.intelligent_tiering,
+        expire_after_days=bucket.expire_after_days,
+        noncurrent_versions_expire_after_days=lake.noncurrent_versions_expire_after_days,
+        abort_incomplete_uploads_after_days=lake.abort_incomplete_uploads_after_days,
+    )
+
+
+def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
+    """The data lake. Its `grant_read`/`grant_write` (per bucket) are for the workload
+    roles of the EKS component, wired where those roles are created."""
+    lake = settings.data_lake
+    data_lake = DataLake(
+        settings.name("data"),
+        DataLakeArgs(
+            raw=_lifecycle(lake.raw, lake),
+            processed=_lifecycle(lake.processed, lake),
+            cdn_assets=_lifecycle(lake.cdn_assets, lake),
+            access_logs=_lifecycle(lake.access_logs, lake),
+            replica_region=lake.replica_region if lake.replicate else None,
+            backup_retention_days=lake.backup_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "bucketNames": pulumi.Output.from_input(
+            {role: bucket.bucket_name for role, bucket in data_lake.buckets.items()}
+        ),
+    }

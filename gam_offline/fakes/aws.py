@@ -252,6 +252,93 @@ def _bucket(inputs: Inputs, ctx: FakeContext) -> Outputs:
     }
 
 
+# A bucket's configuration resources: the provider's id is the bucket's name (an
+# inventory's `<bucket>:<name>`); AWS computes nothing else for them.
+
+
+@fake("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+def _bucket_ownership(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+def _bucket_public_access_block(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketVersioning:BucketVersioning")
+def _bucket_versioning(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+def _bucket_encryption(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+def _bucket_lifecycle(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "id": inputs.get("bucket"),
+        "transitionDefaultMinimumObjectSize": "all_storage_classes_128K",
+    }
+
+
+@fake("aws:s3/bucketLogging:BucketLogging")
+def _bucket_logging(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketPolicy:BucketPolicy")
+def _bucket_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+def _bucket_replication(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/inventory:Inventory")
+def _bucket_inventory(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": f"{inputs.get('bucket')}:{inputs.get('name')}"}
+
+
+# --- AWS Backup ---------------------------------------------------------------------------
+
+
+@fake("aws:backup/vault:Vault")
+def _backup_vault(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "backup", f"backup-vault:{ctx.resource_id}"), "recoveryPoints": 0}
+
+
+@fake("aws:backup/plan:Plan")
+def _backup_plan(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A plan's id is a UUID; each change makes a new version."""
+    plan_id = _uuid(ctx, "plan")
+    return {
+        "id": plan_id,
+        "arn": _arn(ctx, "backup", f"backup-plan:{plan_id}"),
+        "version": digest(ctx.resource_id, "version", length=40),
+    }
+
+
+@fake("aws:backup/selection:Selection")
+def _backup_selection(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": _uuid(ctx, "selection")}
+
+
+def _uuid(ctx: FakeContext, kind: str) -> str:
+    h = digest(ctx.resource_id, kind, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@fake("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def _role_policy_attachment(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The provider's id: the role's name, a dash and a timestamped suffix."""
+    return {"id": f"{inputs.get('role')}-{digest(ctx.resource_id, 'attach', length=26)}"}
+
+
 @fake("aws:sqs/queue:Queue")
 def _queue(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {
