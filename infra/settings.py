@@ -37,6 +37,7 @@ from components.values import (
     DOMAIN,
     DOMAIN_LIST_ID,
     DR_REGIONS,
+    ECR_PREFIX,
     LOG_RETENTION_DAYS,
     MANAGED_DOMAIN_LISTS,
     READ_DOMAIN_LISTS,
@@ -52,6 +53,7 @@ REGION_KEY = "aws:region"
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 class _Model(BaseModel):
@@ -354,6 +356,74 @@ class DataLakeSettings(_Model):
         return value
 
 
+class QueueSettings(_Model):
+    """One pipeline event queue (and its dead-letter queue)."""
+
+    visibility_timeout_seconds: int = Field(default=300, ge=0, le=43_200)
+    """How long a received message stays hidden: longer than the work it starts. Default 300."""
+    retention_seconds: int = Field(default=345_600, ge=60, le=1_209_600)
+    """How long an unconsumed message is kept. Default 4 days."""
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue. Default 5."""
+
+
+class MessagingSettings(_Model):
+    """The pipeline's SQS queues, each with a DLQ, fed by one encrypted SNS topic."""
+
+    queues: dict[str, QueueSettings] = Field(
+        default_factory=lambda: {
+            "ingestion": QueueSettings(),
+            "preprocessing": QueueSettings(visibility_timeout_seconds=900),
+            "model-runs": QueueSettings(visibility_timeout_seconds=3600),
+        }
+    )
+    """Queues by name. Default: ingestion, preprocessing (15 min), model-runs (1 h)."""
+
+    @field_validator("queues")
+    @classmethod
+    def _names(cls, queues: dict[str, QueueSettings]) -> dict[str, QueueSettings]:
+        bad = [q for q in queues if not _NAME_PART.match(q)]
+        if bad or not queues:
+            raise ValueError(
+                f"queue names must be lower-case letters, digits and hyphens, at least one; "
+                f"not {bad or '{}'}"
+            )
+        return queues
+
+
+class RegistriesSettings(_Model):
+    """Private ECR repositories, one per service, under `gam-<stack>/`."""
+
+    services: tuple[str, ...] = ("api", "worker", "spa")
+    """One repository each. Default api, worker, spa."""
+    keep_release_images: int = Field(default=10, ge=1)
+    """Release images (tags starting with `v`) kept per repository. Default from the profile."""
+    keep_other_images: int = Field(default=20, ge=1)
+    """Other tagged images (commit builds) kept per repository. Default 20."""
+    release_role_arn: str | None = None
+    """The IAM role of the release pipeline: in prod the only principal that may push
+    (unset: nobody may). Default: none."""
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in services if not ECR_PREFIX.match(s)]
+        if bad or not services or len(set(services)) != len(services):
+            raise ValueError(
+                f"list one or more distinct lower-case service names; {bad or services} will not do"
+            )
+        return services
+
+    @field_validator("release_role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"
+            )
+        return value
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -377,6 +447,8 @@ class Settings(_Model):
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
     data_lake: DataLakeSettings = DataLakeSettings()
+    messaging: MessagingSettings = MessagingSettings()
+    registries: RegistriesSettings = RegistriesSettings()
 
     @field_validator("data_lake")
     @classmethod

@@ -10,7 +10,9 @@ from components.buckets import Lifecycle
 from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
+from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
+from components.registries import ServiceRegistries, ServiceRegistriesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
 
@@ -94,8 +96,10 @@ def _lifecycle(bucket: BucketLifecycleSettings, lake: DataLakeSettings) -> Lifec
 
 
 def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
-    """The data lake. Its `grant_read`/`grant_write` (per bucket) are for the workload
-    roles of the EKS component, wired where those roles are created."""
+    """The data lake, the pipeline's queues and topic, the service repositories. Their
+    grants (`grant_read`/`grant_write` per bucket, `grant_send`/`grant_consume` per
+    queue, `grant_publish`) are for the workload roles of the EKS component, wired where
+    those roles are created."""
     lake = settings.data_lake
     data_lake = DataLake(
         settings.name("data"),
@@ -110,8 +114,41 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             tags=settings.tags,
         ),
     )
+    messaging = PipelineMessaging(
+        settings.name("messaging"),
+        PipelineMessagingArgs(
+            queues=[
+                QueueSpec(
+                    name=name,
+                    visibility_timeout_seconds=queue.visibility_timeout_seconds,
+                    retention_seconds=queue.retention_seconds,
+                    max_receive_count=queue.max_receive_count,
+                )
+                for name, queue in settings.messaging.queues.items()
+            ],
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    registries = settings.registries
+    images = ServiceRegistries(
+        settings.name("registries"),
+        ServiceRegistriesArgs(
+            namespace=settings.name(),
+            services=registries.services,
+            keep_release_images=registries.keep_release_images,
+            keep_other_images=registries.keep_other_images,
+            restrict_push=settings.tier == "prod",
+            release_role_arn=registries.release_role_arn,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
     return {
         "bucketNames": pulumi.Output.from_input(
             {role: bucket.bucket_name for role, bucket in data_lake.buckets.items()}
         ),
+        "pipelineTopicArn": messaging.topic_arn,
+        "queueUrls": pulumi.Output.from_input({k: q.url for k, q in messaging.queues.items()}),
+        "repositoryUrls": images.repository_urls,
     }

@@ -55,6 +55,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
         "dataLake": _data_lake(raw_days=365, log_days=90, noncurrent_days=7, backup_days=7),
+        "registries": {"keepReleaseImages": 3},
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -68,6 +69,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
         "dataLake": _data_lake(raw_days=730, log_days=365, noncurrent_days=30, backup_days=14),
+        "registries": {"keepReleaseImages": 5},
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -84,6 +86,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             **_data_lake(raw_days=3650, log_days=730, noncurrent_days=90, backup_days=35),
             "replicate": True,
         },
+        "registries": {"keepReleaseImages": 10},
     },
 }
 

@@ -352,6 +352,30 @@ def _topic(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"arn": _arn(ctx, "sns", ctx.resource_id), "owner": ctx.account}
 
 
+@fake("aws:sqs/queuePolicy:QueuePolicy")
+def _queue_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The provider's id is the queue's URL."""
+    return {"id": inputs.get("queueUrl")}
+
+
+@fake("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy")
+def _redrive_allow_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("queueUrl")}
+
+
+@fake("aws:sns/topicSubscription:TopicSubscription")
+def _topic_subscription(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A subscription's id is its ARN: the topic's and a UUID."""
+    arn = f"{inputs.get('topic')}:{_uuid(ctx, 'subscription')}"
+    return {
+        "id": arn,
+        "arn": arn,
+        "ownerId": ctx.account,
+        "confirmationWasAuthenticated": True,
+        "pendingConfirmation": False,
+    }
+
+
 # --- Network Firewall --------------------------------------------------------------------
 
 
@@ -412,6 +436,26 @@ def _eks_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
 
 
 # --- ECR ------------------------------------------------------------------------------
+
+
+@fake("aws:ecr/repository:Repository")
+def _repository(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    name = ctx.resource_id
+    return {
+        "arn": _arn(ctx, "ecr", f"repository/{name}"),
+        "registryId": ctx.account,
+        "repositoryUrl": f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/{name}",
+    }
+
+
+@fake("aws:ecr/lifecyclePolicy:LifecyclePolicy", id_input="repository")
+def _lifecycle_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
+
+
+@fake("aws:ecr/repositoryPolicy:RepositoryPolicy", id_input="repository")
+def _repository_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
 
 
 @fake("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", id_input="ecrRepositoryPrefix")
