@@ -424,6 +424,47 @@ class RegistriesSettings(_Model):
         return value
 
 
+class CacheSettings(_Model):
+    """ElastiCache (Valkey or Redis OSS) in the data subnets, IAM-authenticated (ADR 0011)."""
+
+    enabled: bool = True
+    engine: Literal["valkey", "redis"] = "valkey"
+    """valkey (default) or redis."""
+    engine_version: str = "8.0"
+    """The engine's major.minor version. Default 8.0 (Valkey)."""
+    node_type: str = "cache.t4g.micro"
+    """The node type (cache.*). Default from the profile."""
+    num_cache_clusters: int = Field(default=1, ge=1, le=6)
+    """Nodes; 2 or more turn on Multi-AZ and automatic failover (required beyond dev)."""
+    snapshot_retention_days: int = Field(default=1, ge=1, le=35)
+    """Days daily snapshots are kept. Default from the profile."""
+    log_retention_days: int = 30
+    """Retention of the slow and engine logs, a CloudWatch-allowed value. Default from the profile."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not re.match(r"^\d+\.\d+$", value):
+            raise ValueError(f"{value!r} is not a major.minor version such as 8.0")
+        return value
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type(cls, value: str) -> str:
+        if not re.match(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", value):
+            raise ValueError(f"{value!r} is not an ElastiCache node type such as cache.t4g.small")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -449,6 +490,7 @@ class Settings(_Model):
     data_lake: DataLakeSettings = DataLakeSettings()
     messaging: MessagingSettings = MessagingSettings()
     registries: RegistriesSettings = RegistriesSettings()
+    cache: CacheSettings = CacheSettings()
 
     @field_validator("data_lake")
     @classmethod
@@ -560,6 +602,19 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     zones = _zone_rules(tier, values.get("region"), network)
+    cache = values.get("cache")
+    if (
+        tier != "dev"
+        and isinstance(cache, Mapping)
+        and cache.get("enabled", True)
+        and not (isinstance(cache.get("numCacheClusters"), int) and cache["numCacheClusters"] >= 2)
+    ):
+        zones.append(
+            (
+                f"{NAMESPACE}:cache.numCacheClusters",
+                f"{tier} needs Multi-AZ with automatic failover: at least 2 nodes",
+            )
+        )
     if tier != "prod":
         return zones
     problems = []

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components.buckets import Lifecycle
+from components.cache import Cache, CacheArgs
 from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
@@ -78,6 +79,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
     outputs.update(_data_stores(settings))
+    if settings.cache.enabled:
+        outputs.update(_cache(settings, network))
     return outputs
 
 
@@ -151,4 +154,30 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         "pipelineTopicArn": messaging.topic_arn,
         "queueUrls": pulumi.Output.from_input({k: q.url for k, q in messaging.queues.items()}),
         "repositoryUrls": images.repository_urls,
+    }
+
+
+def _cache(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
+    """The cache in the data subnets. It admits no client yet: the EKS component's node or
+    pod security groups are let in with `Cache.admit`, its workload roles with
+    `Cache.grant_connect`, where they are created."""
+    cache = settings.cache
+    redis = Cache(
+        settings.name("cache"),
+        CacheArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.data_subnet_ids,
+            engine=cache.engine,
+            engine_version=cache.engine_version,
+            node_type=cache.node_type,
+            num_cache_clusters=cache.num_cache_clusters,
+            snapshot_retention_days=cache.snapshot_retention_days,
+            log_retention_days=cache.log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "cacheEndpoint": redis.endpoint,
+        "cacheUserName": pulumi.Output.from_input(redis.user_name),
     }

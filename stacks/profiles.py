@@ -56,6 +56,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "imageCache": {"enabled": True},
         "dataLake": _data_lake(raw_days=365, log_days=90, noncurrent_days=7, backup_days=7),
         "registries": {"keepReleaseImages": 3},
+        "cache": {
+            "nodeType": "cache.t4g.micro",
+            "numCacheClusters": 1,
+            "snapshotRetentionDays": 1,
+            "logRetentionDays": 30,
+        },
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -70,6 +76,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "imageCache": {"enabled": True},
         "dataLake": _data_lake(raw_days=730, log_days=365, noncurrent_days=30, backup_days=14),
         "registries": {"keepReleaseImages": 5},
+        "cache": {
+            "nodeType": "cache.t4g.small",
+            "numCacheClusters": 2,
+            "snapshotRetentionDays": 7,
+            "logRetentionDays": 90,
+        },
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -87,6 +99,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "replicate": True,
         },
         "registries": {"keepReleaseImages": 10},
+        "cache": {
+            "nodeType": "cache.m7g.large",
+            "numCacheClusters": 3,
+            "snapshotRetentionDays": 14,
+            "logRetentionDays": 365,
+        },
     },
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.values import az_id_prefix
 from gam_offline.fakes.registry import PARTITION, digest, fake
 from gam_offline.records import FakeContext
 
@@ -373,6 +374,42 @@ def _topic_subscription(inputs: Inputs, ctx: FakeContext) -> Outputs:
         "ownerId": ctx.account,
         "confirmationWasAuthenticated": True,
         "pendingConfirmation": False,
+    }
+
+
+# --- ElastiCache ---------------------------------------------------------------------------
+
+
+@fake("aws:elasticache/subnetGroup:SubnetGroup")
+def _cache_subnet_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"subnetgroup:{ctx.resource_id}"), "vpcId": None}
+
+
+@fake("aws:elasticache/user:User", id_input="userId")
+def _cache_user(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"user:{ctx.resource_id}")}
+
+
+@fake("aws:elasticache/userGroup:UserGroup", id_input="userGroupId")
+def _cache_user_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"usergroup:{ctx.resource_id}")}
+
+
+@fake("aws:elasticache/replicationGroup:ReplicationGroup", id_input="replicationGroupId")
+def _replication_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Endpoints as ElastiCache names them: `master.<id>.<hash>.<region short>.cache...`
+    for the primary, `replica.` for the reader."""
+    group = ctx.resource_id
+    suffix = f"{digest(ctx.account, length=6)}.{az_id_prefix(ctx.region)}.cache.amazonaws.com"
+    return {
+        "arn": _arn(ctx, "elasticache", f"replicationgroup:{group}"),
+        "primaryEndpointAddress": f"master.{group}.{suffix}",
+        "readerEndpointAddress": f"replica.{group}.{suffix}",
+        "memberClusters": [
+            f"{group}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters") or 1))
+        ],
+        "clusterEnabled": False,
+        "engineVersionActual": f"{inputs.get('engineVersion') or '8.0'}.1",
     }
 
 
