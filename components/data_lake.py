@@ -77,12 +77,10 @@ class DataLakeArgs:
     """Protect the buckets, keys and vault from deletion. Default False."""
 
 
-def problems(args: DataLakeArgs, region: str | None = None) -> list[str]:
+def problems(args: DataLakeArgs) -> list[str]:
     found = tag_problems(args.tags)
     for name in ("raw", "processed", "cdn_assets", "access_logs"):
         found += lifecycle_problems(getattr(args, name), name)
-    if args.replica_region is not None and args.replica_region == region:
-        found.append(f"replica_region {args.replica_region!r} is the lake's own region")
     if args.backup_retention_days is not None and args.backup_retention_days < 1:
         found.append("backup_retention_days must be at least 1")
     return found
