@@ -48,11 +48,13 @@ def customer_key(
     *,
     protect: bool,
     admin: str | Sequence[str] = "kms:*",
+    region: str | None = None,
 ) -> aws.kms.Key:
     """A customer managed key (rotation on, 30-day deletion window) that the account
     administers with `admin` (default `kms:*` for the account principal, so IAM policies
     decide who in the account may use it, as in AWS's default key policy; narrower to
-    keep use to a service) and that the `use` statements open to a service."""
+    keep use to a service) and that the `use` statements open to a service. `region`:
+    the key's own region when not the provider's (a DR copy)."""
     administer = {
         "Sid": "AccountAdministersTheKey",
         "Effect": "Allow",
@@ -68,4 +70,5 @@ def customer_key(
         policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administer, *use]}),
         tags=owner.tags(role),
         opts=owner.child_opts(protect=protect),
+        region=region,
     )

@@ -119,3 +119,16 @@ CACHE_UPSTREAMS = {
 CREDENTIALED_UPSTREAMS = ("docker-hub", "ghcr")
 ECR_PREFIX = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 CACHE_NAMESPACE_MAX = 30 - 1 - max(len(u) for u in CACHE_UPSTREAMS)
+
+# The data lake's DR region by default: the nearest region of the same jurisdiction
+# (`gam:dataLake.replicaRegion` names another).
+DR_REGIONS = {
+    "eu-west-1": "eu-central-1",
+    "eu-west-2": "eu-west-1",
+    "eu-west-3": "eu-central-1",
+    "eu-central-1": "eu-west-1",
+    "eu-north-1": "eu-central-1",
+    "us-east-1": "us-west-2",
+    "us-east-2": "us-west-2",
+    "us-west-2": "us-east-1",
+}

@@ -437,6 +437,27 @@ def _bucket(inputs: Inputs, ctx: Context) -> list[Charge]:
     ]
 
 
+@pricer("aws:s3/bucketReplicationConfig:BucketReplicationConfig", usage="s3Replication")
+def _bucket_replication(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """Cross-region replication: the transfer to the other region and the replicas' PUTs
+    (their storage is priced on the replica buckets)."""
+    use = ctx.use()
+    return [
+        ctx.measured("s3.replication.gb", "GB replicated to another region", use.replicated_gb),
+        ctx.measured("s3.put.1k", "replica PUT requests", use.objects, 1e3),
+    ]
+
+
+@pricer("aws:s3/inventory:Inventory", usage="s3Inventory")
+def _bucket_inventory(inputs: Inputs, ctx: Context) -> list[Charge]:
+    frequency = (inputs.get("schedule") or {}).get("frequency")
+    reports = {"Daily": ctx.hours / 24, "Weekly": ctx.hours / (24 * 7)}.get(str(frequency))
+    if reports is None:
+        raise Unpriceable(f"inventory frequency {frequency!r}")
+    listed = reports * ctx.use().objects
+    return [ctx.measured("s3.inventory.million", "objects listed", listed, 1e6)]
+
+
 @pricer("aws:ecr/repository:Repository", usage="ecrRepository")
 def _repository(inputs: Inputs, ctx: Context) -> list[Charge]:
     return [ctx.measured("ecr.storage.gbMonth", "images stored", ctx.use().storage_gb)]

@@ -147,6 +147,18 @@ class Route53Zone(Section):
     """DNS queries a month. Default 1,000,000."""
 
 
+class S3Replication(Section):
+    replicated_gb: float = Field(default=10, ge=0)
+    """GB of new object versions replicated to the other region a month. Default 10."""
+    objects: float = Field(default=100_000, ge=0)
+    """Object versions replicated a month (PUT requests in the replica). Default 100,000."""
+
+
+class S3Inventory(Section):
+    objects: float = Field(default=1_000_000, ge=0)
+    """Object versions each report lists. Default 1,000,000."""
+
+
 class Usage(Section):
     """A stack's usage file: sections of defaults, then overrides by resource name."""
 
@@ -171,6 +183,8 @@ class Usage(Section):
     backup_vault: Storage = Storage()
     load_balancer: LoadBalancer = LoadBalancer()
     route53_zone: Route53Zone = Route53Zone()
+    s3_replication: S3Replication = S3Replication()
+    s3_inventory: S3Inventory = S3Inventory()
     resources: dict[str, dict[str, Any]] = {}
     """Overrides for one resource, by its name: `{gam-prod-network-vpc-flow-logs:
     {ingestionGb: 60}}`, with the keys of the resource's section."""

@@ -36,6 +36,8 @@ from components.values import (
     DEFAULT_INTERFACE_ENDPOINTS,
     DOMAIN,
     DOMAIN_LIST_ID,
+    DR_REGIONS,
+    ECR_PREFIX,
     LOG_RETENTION_DAYS,
     MANAGED_DOMAIN_LISTS,
     READ_DOMAIN_LISTS,
@@ -51,6 +53,7 @@ REGION_KEY = "aws:region"
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 class _Model(BaseModel):
@@ -291,6 +294,177 @@ class ImageCacheSettings(_Model):
         return stored
 
 
+# --- data stores, messaging, registries (issue 11) ---------------------------------------
+
+
+class BucketLifecycleSettings(_Model):
+    """What happens to one bucket's objects over time (days from creation)."""
+
+    infrequent_access_after_days: int | None = Field(default=None, ge=30)
+    """Move to S3 Standard-IA (at least 30). Default: never."""
+    glacier_after_days: int | None = Field(default=None, ge=1)
+    """Move to S3 Glacier Instant Retrieval. Default: never."""
+    intelligent_tiering: bool = False
+    """Move to S3 Intelligent-Tiering at once (excludes the two above). Default false."""
+    expire_after_days: int | None = Field(default=None, ge=1)
+    """The retention: expire current versions. Default: never."""
+
+    @model_validator(mode="after")
+    def _order(self) -> BucketLifecycleSettings:
+        ia, glacier, expire = (
+            self.infrequent_access_after_days,
+            self.glacier_after_days,
+            self.expire_after_days,
+        )
+        if self.intelligent_tiering and (ia is not None or glacier is not None):
+            raise ValueError(
+                "intelligentTiering excludes infrequentAccessAfterDays/glacierAfterDays; choose one"
+            )
+        days = [d for d in (ia, glacier, expire) if d is not None]
+        if days != sorted(set(days)):
+            raise ValueError(
+                "days must increase from infrequentAccessAfterDays to glacierAfterDays to "
+                f"expireAfterDays (got {ia}, {glacier}, {expire})"
+            )
+        return self
+
+
+class DataLakeSettings(_Model):
+    """The S3 data lake: raw, processed, cdn-assets and access-logs buckets (ADR 0011)."""
+
+    raw: BucketLifecycleSettings = BucketLifecycleSettings()
+    processed: BucketLifecycleSettings = BucketLifecycleSettings()
+    cdn_assets: BucketLifecycleSettings = BucketLifecycleSettings()
+    access_logs: BucketLifecycleSettings = BucketLifecycleSettings()
+    noncurrent_versions_expire_after_days: int = Field(default=30, ge=1)
+    """Delete object versions this long after they stop being current (every bucket)."""
+    abort_incomplete_uploads_after_days: int = Field(default=7, ge=1)
+    """Abort multipart uploads left incomplete this long (every bucket)."""
+    replicate: bool = False
+    """Replicate raw and processed to the DR region. Default from the profile (prod only)."""
+    replica_region: str | None = None
+    """The DR region. Default: the stack region's in `components.values.DR_REGIONS`
+    (eu-west-1: eu-central-1); set it for a region not listed there."""
+    backup_retention_days: int | None = Field(default=35, ge=1)
+    """AWS Backup of raw and processed, daily, kept this long; null: none. Default 35."""
+
+    @field_validator("replica_region")
+    @classmethod
+    def _replica_region(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region name such as eu-central-1")
+        return value
+
+
+class QueueSettings(_Model):
+    """One pipeline event queue (and its dead-letter queue)."""
+
+    visibility_timeout_seconds: int = Field(default=300, ge=0, le=43_200)
+    """How long a received message stays hidden: longer than the work it starts. Default 300."""
+    retention_seconds: int = Field(default=345_600, ge=60, le=1_209_600)
+    """How long an unconsumed message is kept. Default 4 days."""
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue. Default 5."""
+
+
+class MessagingSettings(_Model):
+    """The pipeline's SQS queues, each with a DLQ, fed by one encrypted SNS topic."""
+
+    queues: dict[str, QueueSettings] = Field(
+        default_factory=lambda: {
+            "ingestion": QueueSettings(),
+            "preprocessing": QueueSettings(visibility_timeout_seconds=900),
+            "model-runs": QueueSettings(visibility_timeout_seconds=3600),
+        }
+    )
+    """Queues by name. Default: ingestion, preprocessing (15 min), model-runs (1 h)."""
+
+    @field_validator("queues")
+    @classmethod
+    def _names(cls, queues: dict[str, QueueSettings]) -> dict[str, QueueSettings]:
+        bad = [q for q in queues if not _NAME_PART.match(q)]
+        if bad or not queues:
+            raise ValueError(
+                f"queue names must be lower-case letters, digits and hyphens, at least one; "
+                f"not {bad or '{}'}"
+            )
+        return queues
+
+
+class RegistriesSettings(_Model):
+    """Private ECR repositories, one per service, under `gam-<stack>/`."""
+
+    services: tuple[str, ...] = ("api", "worker", "spa")
+    """One repository each. Default api, worker, spa."""
+    keep_release_images: int = Field(default=10, ge=1)
+    """Release images (tags starting with `v`) kept per repository. Default from the profile."""
+    keep_other_images: int = Field(default=20, ge=1)
+    """Other tagged images (commit builds) kept per repository. Default 20."""
+    release_role_arn: str | None = None
+    """The IAM role of the release pipeline: in prod the only principal that may push
+    (unset: nobody may). Default: none."""
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in services if not ECR_PREFIX.match(s)]
+        if bad or not services or len(set(services)) != len(services):
+            raise ValueError(
+                f"list one or more distinct lower-case service names; {bad or services} will not do"
+            )
+        return services
+
+    @field_validator("release_role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"
+            )
+        return value
+
+
+class CacheSettings(_Model):
+    """ElastiCache (Valkey or Redis OSS) in the data subnets, IAM-authenticated (ADR 0011)."""
+
+    enabled: bool = True
+    engine: Literal["valkey", "redis"] = "valkey"
+    """valkey (default) or redis."""
+    engine_version: str = "8.0"
+    """The engine's major.minor version. Default 8.0 (Valkey)."""
+    node_type: str = "cache.t4g.micro"
+    """The node type (cache.*). Default from the profile."""
+    num_cache_clusters: int = Field(default=1, ge=1, le=6)
+    """Nodes; 2 or more turn on Multi-AZ and automatic failover (required beyond dev)."""
+    snapshot_retention_days: int = Field(default=1, ge=1, le=35)
+    """Days daily snapshots are kept. Default from the profile."""
+    log_retention_days: int = 30
+    """Retention of the slow and engine logs, a CloudWatch-allowed value. Default from the profile."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not re.match(r"^\d+\.\d+$", value):
+            raise ValueError(f"{value!r} is not a major.minor version such as 8.0")
+        return value
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type(cls, value: str) -> str:
+        if not re.match(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", value):
+            raise ValueError(f"{value!r} is not an ElastiCache node type such as cache.t4g.small")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -313,6 +487,27 @@ class Settings(_Model):
     network: NetworkSettings
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
+    data_lake: DataLakeSettings = DataLakeSettings()
+    messaging: MessagingSettings = MessagingSettings()
+    registries: RegistriesSettings = RegistriesSettings()
+    cache: CacheSettings = CacheSettings()
+
+    @field_validator("data_lake")
+    @classmethod
+    def _replica_elsewhere(cls, lake: DataLakeSettings, info: ValidationInfo) -> DataLakeSettings:
+        region = info.data.get("region")
+        if not lake.replicate:
+            return lake
+        target = lake.replica_region or DR_REGIONS.get(str(region))
+        if target is None:
+            raise ValueError(
+                f"replicate is on but {region} has no default DR region: set replicaRegion"
+            )
+        if target == region:
+            raise ValueError(
+                f"replicaRegion {target} is the stack's own region; name another (the DR region)"
+            )
+        return lake.model_copy(update={"replica_region": target})
 
     @field_validator("image_cache")
     @classmethod
@@ -407,6 +602,19 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     zones = _zone_rules(tier, values.get("region"), network)
+    cache = values.get("cache")
+    if (
+        tier != "dev"
+        and isinstance(cache, Mapping)
+        and cache.get("enabled", True)
+        and not (isinstance(cache.get("numCacheClusters"), int) and cache["numCacheClusters"] >= 2)
+    ):
+        zones.append(
+            (
+                f"{NAMESPACE}:cache.numCacheClusters",
+                f"{tier} needs Multi-AZ with automatic failover: at least 2 nodes",
+            )
+        )
     if tier != "prod":
         return zones
     problems = []
@@ -418,6 +626,9 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(
             ("network.natGateways", "prod cannot turn off multi-AZ egress: set it to per-az")
         )
+    lake = values.get("dataLake")
+    if not (isinstance(lake, Mapping) and lake.get("replicate") is True):
+        problems.append(("dataLake.replicate", "prod replicates its data to a DR region: true"))
     if values.get("protectStatefulResources") is not True:
         problems.append(
             ("protectStatefulResources", "prod must protect stateful resources: set it to true")

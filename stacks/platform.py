@@ -6,10 +6,15 @@ from typing import Any
 
 import pulumi
 
+from components.buckets import Lifecycle
+from components.cache import Cache, CacheArgs
+from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
+from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
-from infra.settings import Settings
+from components.registries import ServiceRegistries, ServiceRegistriesArgs
+from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
@@ -73,4 +78,106 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    outputs.update(_data_stores(settings))
+    if settings.cache.enabled:
+        outputs.update(_cache(settings, network))
     return outputs
+
+
+# --- data stores, messaging, registries (issue 11) ----------------------------------------
+
+
+def _lifecycle(bucket: BucketLifecycleSettings, lake: DataLakeSettings) -> Lifecycle:
+    return Lifecycle(
+        infrequent_access_after_days=bucket.infrequent_access_after_days,
+        glacier_after_days=bucket.glacier_after_days,
+        intelligent_tiering=bucket.intelligent_tiering,
+        expire_after_days=bucket.expire_after_days,
+        noncurrent_versions_expire_after_days=lake.noncurrent_versions_expire_after_days,
+        abort_incomplete_uploads_after_days=lake.abort_incomplete_uploads_after_days,
+    )
+
+
+def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
+    """The data lake, the pipeline's queues and topic, the service repositories. Their
+    grants (`grant_read`/`grant_write` per bucket, `grant_send`/`grant_consume` per
+    queue, `grant_publish`) are for the workload roles of the EKS component, wired where
+    those roles are created."""
+    lake = settings.data_lake
+    data_lake = DataLake(
+        settings.name("data"),
+        DataLakeArgs(
+            raw=_lifecycle(lake.raw, lake),
+            processed=_lifecycle(lake.processed, lake),
+            cdn_assets=_lifecycle(lake.cdn_assets, lake),
+            access_logs=_lifecycle(lake.access_logs, lake),
+            replica_region=lake.replica_region if lake.replicate else None,
+            backup_retention_days=lake.backup_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    messaging = PipelineMessaging(
+        settings.name("messaging"),
+        PipelineMessagingArgs(
+            queues=[
+                QueueSpec(
+                    name=name,
+                    visibility_timeout_seconds=queue.visibility_timeout_seconds,
+                    retention_seconds=queue.retention_seconds,
+                    max_receive_count=queue.max_receive_count,
+                )
+                for name, queue in settings.messaging.queues.items()
+            ],
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    registries = settings.registries
+    images = ServiceRegistries(
+        settings.name("registries"),
+        ServiceRegistriesArgs(
+            namespace=settings.name(),
+            services=registries.services,
+            keep_release_images=registries.keep_release_images,
+            keep_other_images=registries.keep_other_images,
+            restrict_push=settings.tier == "prod",
+            release_role_arn=registries.release_role_arn,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "bucketNames": pulumi.Output.from_input(
+            {role: bucket.bucket_name for role, bucket in data_lake.buckets.items()}
+        ),
+        "pipelineTopicArn": messaging.topic_arn,
+        "queueUrls": pulumi.Output.from_input({k: q.url for k, q in messaging.queues.items()}),
+        "repositoryUrls": images.repository_urls,
+    }
+
+
+def _cache(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
+    """The cache in the data subnets. It admits no client yet: the EKS component's node or
+    pod security groups are let in with `Cache.admit`, its workload roles with
+    `Cache.grant_connect`, where they are created."""
+    cache = settings.cache
+    redis = Cache(
+        settings.name("cache"),
+        CacheArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.data_subnet_ids,
+            engine=cache.engine,
+            engine_version=cache.engine_version,
+            node_type=cache.node_type,
+            num_cache_clusters=cache.num_cache_clusters,
+            snapshot_retention_days=cache.snapshot_retention_days,
+            log_retention_days=cache.log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "cacheEndpoint": redis.endpoint,
+        "cacheUserName": pulumi.Output.from_input(redis.user_name),
+    }

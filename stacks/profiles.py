@@ -21,6 +21,26 @@ EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
 # (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
 DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
 
+
+def _data_lake(
+    *, raw_days: int, log_days: int, noncurrent_days: int, backup_days: int
+) -> dict[str, Any]:
+    """The lake's lifecycle in one tier: raw to Standard-IA at 30 days, Glacier Instant
+    Retrieval at 90, expired after `raw_days`; processed in Intelligent-Tiering; access
+    logs kept `log_days`; old versions kept `noncurrent_days`; backups `backup_days`."""
+    return {
+        "raw": {
+            "infrequentAccessAfterDays": 30,
+            "glacierAfterDays": 90,
+            "expireAfterDays": raw_days,
+        },
+        "processed": {"intelligentTiering": True},
+        "accessLogs": {"expireAfterDays": log_days},
+        "noncurrentVersionsExpireAfterDays": noncurrent_days,
+        "backupRetentionDays": backup_days,
+    }
+
+
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "monthlyBudgetUsd": 400,
@@ -34,6 +54,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
+        "dataLake": _data_lake(raw_days=365, log_days=90, noncurrent_days=7, backup_days=7),
+        "registries": {"keepReleaseImages": 3},
+        "cache": {
+            "nodeType": "cache.t4g.micro",
+            "numCacheClusters": 1,
+            "snapshotRetentionDays": 1,
+            "logRetentionDays": 30,
+        },
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -46,6 +74,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
+        "dataLake": _data_lake(raw_days=730, log_days=365, noncurrent_days=30, backup_days=14),
+        "registries": {"keepReleaseImages": 5},
+        "cache": {
+            "nodeType": "cache.t4g.small",
+            "numCacheClusters": 2,
+            "snapshotRetentionDays": 7,
+            "logRetentionDays": 90,
+        },
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -58,6 +94,17 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 365},
         "imageCache": {"enabled": True},
+        "dataLake": {
+            **_data_lake(raw_days=3650, log_days=730, noncurrent_days=90, backup_days=35),
+            "replicate": True,
+        },
+        "registries": {"keepReleaseImages": 10},
+        "cache": {
+            "nodeType": "cache.m7g.large",
+            "numCacheClusters": 3,
+            "snapshotRetentionDays": 14,
+            "logRetentionDays": 365,
+        },
     },
 }
 

@@ -79,7 +79,7 @@ def test_check_exits_4_when_not_all_is_priced_since_the_total_is_then_a_lower_bo
     code, out, err = run_cost("dev", check=True)
     assert code == cli.EXIT_BUDGET
     keys = sum(r.type == "aws:kms/key:Key" for r in engine.run_stack("dev", ROOT).resources)
-    assert f"Unpriced: {keys}\n     {keys}  aws:kms/key:Key: no pricer" in out
+    assert f"Unpriced: {keys}\n{keys:>6}  aws:kms/key:Key: no pricer" in out
     assert err.startswith("error: dev is not all priced:")
 
 

@@ -365,6 +365,22 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         30 * p("synthetics.run"),
     ),
     (
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+        {},
+        {"s3Replication": {"replicatedGb": 200, "objects": 40_000}},
+        Facts(),
+        0,
+        200 * p("s3.replication.gb") + 40 * p("s3.put.1k"),
+    ),
+    (
+        "aws:s3/inventory:Inventory",
+        {"schedule": {"frequency": "Daily"}},
+        {"s3Inventory": {"objects": 2_000_000}},
+        Facts(),
+        0,
+        round(H / 24 * 2 * p("s3.inventory.million"), 6),
+    ),
+    (
         "aws:backup/vault:Vault",
         {},
         {"backupVault": {"storageGb": 500}},

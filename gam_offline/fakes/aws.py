@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.values import az_id_prefix
 from gam_offline.fakes.registry import PARTITION, digest, fake
 from gam_offline.records import FakeContext
 
@@ -252,6 +253,93 @@ def _bucket(inputs: Inputs, ctx: FakeContext) -> Outputs:
     }
 
 
+# A bucket's configuration resources: the provider's id is the bucket's name (an
+# inventory's `<bucket>:<name>`); AWS computes nothing else for them.
+
+
+@fake("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+def _bucket_ownership(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+def _bucket_public_access_block(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketVersioning:BucketVersioning")
+def _bucket_versioning(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+def _bucket_encryption(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+def _bucket_lifecycle(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "id": inputs.get("bucket"),
+        "transitionDefaultMinimumObjectSize": "all_storage_classes_128K",
+    }
+
+
+@fake("aws:s3/bucketLogging:BucketLogging")
+def _bucket_logging(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketPolicy:BucketPolicy")
+def _bucket_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+def _bucket_replication(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("bucket")}
+
+
+@fake("aws:s3/inventory:Inventory")
+def _bucket_inventory(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": f"{inputs.get('bucket')}:{inputs.get('name')}"}
+
+
+# --- AWS Backup ---------------------------------------------------------------------------
+
+
+@fake("aws:backup/vault:Vault")
+def _backup_vault(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "backup", f"backup-vault:{ctx.resource_id}"), "recoveryPoints": 0}
+
+
+@fake("aws:backup/plan:Plan")
+def _backup_plan(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A plan's id is a UUID; each change makes a new version."""
+    plan_id = _uuid(ctx, "plan")
+    return {
+        "id": plan_id,
+        "arn": _arn(ctx, "backup", f"backup-plan:{plan_id}"),
+        "version": digest(ctx.resource_id, "version", length=40),
+    }
+
+
+@fake("aws:backup/selection:Selection")
+def _backup_selection(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": _uuid(ctx, "selection")}
+
+
+def _uuid(ctx: FakeContext, kind: str) -> str:
+    h = digest(ctx.resource_id, kind, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@fake("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def _role_policy_attachment(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The provider's id: the role's name, a dash and a timestamped suffix."""
+    return {"id": f"{inputs.get('role')}-{digest(ctx.resource_id, 'attach', length=26)}"}
+
+
 @fake("aws:sqs/queue:Queue")
 def _queue(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {
@@ -263,6 +351,66 @@ def _queue(inputs: Inputs, ctx: FakeContext) -> Outputs:
 @fake("aws:sns/topic:Topic")
 def _topic(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"arn": _arn(ctx, "sns", ctx.resource_id), "owner": ctx.account}
+
+
+@fake("aws:sqs/queuePolicy:QueuePolicy")
+def _queue_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The provider's id is the queue's URL."""
+    return {"id": inputs.get("queueUrl")}
+
+
+@fake("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy")
+def _redrive_allow_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": inputs.get("queueUrl")}
+
+
+@fake("aws:sns/topicSubscription:TopicSubscription")
+def _topic_subscription(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A subscription's id is its ARN: the topic's and a UUID."""
+    arn = f"{inputs.get('topic')}:{_uuid(ctx, 'subscription')}"
+    return {
+        "id": arn,
+        "arn": arn,
+        "ownerId": ctx.account,
+        "confirmationWasAuthenticated": True,
+        "pendingConfirmation": False,
+    }
+
+
+# --- ElastiCache ---------------------------------------------------------------------------
+
+
+@fake("aws:elasticache/subnetGroup:SubnetGroup")
+def _cache_subnet_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"subnetgroup:{ctx.resource_id}"), "vpcId": None}
+
+
+@fake("aws:elasticache/user:User", id_input="userId")
+def _cache_user(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"user:{ctx.resource_id}")}
+
+
+@fake("aws:elasticache/userGroup:UserGroup", id_input="userGroupId")
+def _cache_user_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "elasticache", f"usergroup:{ctx.resource_id}")}
+
+
+@fake("aws:elasticache/replicationGroup:ReplicationGroup", id_input="replicationGroupId")
+def _replication_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Endpoints as ElastiCache names them: `master.<id>.<hash>.<region short>.cache...`
+    for the primary, `replica.` for the reader."""
+    group = ctx.resource_id
+    suffix = f"{digest(ctx.account, length=6)}.{az_id_prefix(ctx.region)}.cache.amazonaws.com"
+    return {
+        "arn": _arn(ctx, "elasticache", f"replicationgroup:{group}"),
+        "primaryEndpointAddress": f"master.{group}.{suffix}",
+        "readerEndpointAddress": f"replica.{group}.{suffix}",
+        "memberClusters": [
+            f"{group}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters") or 1))
+        ],
+        "clusterEnabled": False,
+        "engineVersionActual": f"{inputs.get('engineVersion') or '8.0'}.1",
+    }
 
 
 # --- Network Firewall --------------------------------------------------------------------
@@ -325,6 +473,26 @@ def _eks_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
 
 
 # --- ECR ------------------------------------------------------------------------------
+
+
+@fake("aws:ecr/repository:Repository")
+def _repository(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    name = ctx.resource_id
+    return {
+        "arn": _arn(ctx, "ecr", f"repository/{name}"),
+        "registryId": ctx.account,
+        "repositoryUrl": f"{ctx.account}.dkr.ecr.{ctx.region}.amazonaws.com/{name}",
+    }
+
+
+@fake("aws:ecr/lifecyclePolicy:LifecyclePolicy", id_input="repository")
+def _lifecycle_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
+
+
+@fake("aws:ecr/repositoryPolicy:RepositoryPolicy", id_input="repository")
+def _repository_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"registryId": ctx.account}
 
 
 @fake("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", id_input="ecrRepositoryPrefix")

@@ -86,7 +86,9 @@ def fake_arn(type_: str, resource_id: str, region: str, account: str) -> str:
 def resource_outputs(
     type_: str, name: str, inputs: Mapping[str, Any], region: str, account: str
 ) -> tuple[str, dict[str, Any]]:
-    """(id, state) for one custom resource: its inputs plus computed outputs."""
+    """(id, state) for one custom resource: its inputs plus computed outputs. A resource
+    naming its own `region` (pulumi-aws v7) lives there, not in the provider's."""
+    region = str(inputs.get("region") or region)
     resource_id = fake_id(type_, name, inputs)
     entry = FAKES.get(type_)
     state: dict[str, Any] = dict(inputs)

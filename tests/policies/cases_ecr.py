@@ -3,6 +3,8 @@ covered by a compliant repository creation template."""
 
 from __future__ import annotations
 
+import json
+
 from gam_policies.rules import ecr
 from tests.policies.builders import make
 from tests.policies.casekit import Break, Case
@@ -26,6 +28,32 @@ LIFECYCLE_POLICY = make(
     {"repository": "gam/tiler", "policy": '{"rules": [{"rulePriority": 1}]}'},
     {"repository": REPOSITORY},
 )
+
+REPOSITORY_POLICY = make(
+    ecr.REPOSITORY_POLICY,
+    "tiler",
+    {
+        "repository": "gam/tiler",
+        "policy": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::1:root"},
+                        "Action": ["ecr:BatchGetImage"],
+                    }
+                ],
+            }
+        ),
+    },
+)
+
+
+def repository_policy(principal: object) -> str:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": ["ecr:BatchGetImage"]}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
 
 KEY = "arn:aws:kms:eu-west-1:1:key/cache"
 TEMPLATE = make(
@@ -68,6 +96,16 @@ CASES = [
         Break("encryptionConfigurations.0.encryptionType", "AES256"),
         Break("encryptionConfigurations.0.kmsKey"),
         Break("encryptionConfigurations"),
+    ),
+    Case(
+        rule="ecr-repository-policy-scoped",
+        compliant=REPOSITORY_POLICY,
+        breaks=(
+            Break("policy", repository_policy("*")),
+            Break("policy", repository_policy({"AWS": "*"})),
+            Break("policy", repository_policy({"Service": "lambda.amazonaws.com"})),
+            Break("policy"),
+        ),
     ),
     Case(
         rule="ecr-lifecycle-policy",

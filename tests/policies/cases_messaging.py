@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gam_policies.framework import Resource
-from gam_policies.rules.messaging import QUEUE, TOPIC
+from gam_policies.rules.messaging import QUEUE, QUEUE_POLICY, TOPIC
 from tests.policies.baseline import ACCOUNT, KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 
@@ -28,7 +28,40 @@ def encryption_breaks() -> tuple[Break, ...]:
     return (Break("kmsMasterKeyId"), Break("kmsMasterKeyId", ""))
 
 
+QUEUE_ARN = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:tile-jobs"
+TOPIC_ARN = f"arn:aws:sns:eu-west-1:{ACCOUNT}:tile-events"
+
+
+def queue_policy(**statement: object) -> str:
+    allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": QUEUE_ARN,
+        "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC_ARN}},
+        **statement,
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+
+
+def without_condition(**statement: object) -> str:
+    document = json.loads(queue_policy(**statement))
+    del document["Statement"][0]["Condition"]
+    return json.dumps(document)
+
+
 CASES = [
+    Case(
+        "sqs-queue-policy-scoped",
+        resource(QUEUE_POLICY, "tile-jobs", {"queueUrl": "u", "policy": queue_policy()}),
+        (
+            Break("policy", without_condition()),
+            Break("policy", without_condition(Principal="*")),
+            Break("policy", without_condition(Principal={"AWS": "*"})),
+            Break("policy"),
+            Break("policy", "not json"),
+        ),
+    ),
     Case(
         "sqs-queue-kms-encryption",
         queue(),

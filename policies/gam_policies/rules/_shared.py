@@ -121,6 +121,22 @@ def principals(statement: Statement, kind: str) -> list[Any]:
     return as_list(principal.get(kind)) if isinstance(principal, Mapping) else []
 
 
+def unscoped_grant(statement: Statement) -> str | None:
+    """An Allow to every principal (`*`) or to an AWS service without a Condition: any
+    account, or the service acting for any account (the confused deputy)."""
+    if statement.get("Condition"):
+        return None
+    if "*" in principals(statement, "AWS"):
+        return "allows Principal `*` without a Condition (anyone, in any account)."
+    services = principals(statement, "Service")
+    if services:
+        return (
+            f"allows the service {services} without a Condition (`aws:SourceArn` or "
+            "`aws:SourceAccount`), so it acts for any account."
+        )
+    return None
+
+
 def judge_document(path: str, document: Any, judge: Judge) -> Iterator[str]:
     """Run `judge` on each Allow statement; an unset or unreadable document is a violation."""
     if document in (None, ""):

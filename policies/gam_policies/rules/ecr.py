@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from gam_policies.framework import Context, Resource, Rule, dig, fsbp, on, require
-from gam_policies.rules._shared import items, linked_to
+from gam_policies.rules._shared import items, judge_document, linked_to, unscoped_grant
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
@@ -75,6 +76,10 @@ def _cache_template(resources: Sequence[Resource], ctx: Context) -> Iterator[tup
             )
 
 
+def _scoped(resource: Resource, ctx: Context) -> Iterator[str]:
+    yield from judge_document("policy", resource.get("policy"), unscoped_grant)
+
+
 RULES: list[Rule] = [
     Rule(
         name="ecr-immutable-tags",
@@ -129,6 +134,23 @@ RULES: list[Rule] = [
             "encryptionConfigurations[].encryptionType",
             "encryptionConfigurations[].kmsKey",
         ),
+    ),
+    Rule(
+        name="ecr-repository-policy-scoped",
+        description=(
+            "A repository policy that allows everyone, or a service without naming the "
+            "source, lets any account pull (or push) the images."
+        ),
+        severity="high",
+        remediation=(
+            "In the `policy` of aws.ecr.RepositoryPolicy, allow named principals (the "
+            "account, node roles), and give any Allow to a service or to `*` a Condition "
+            "such as `aws:SourceAccount` or `aws:PrincipalOrgID`."
+        ),
+        controls=(),
+        resource_types=(REPOSITORY_POLICY,),
+        check=_scoped,
+        reads={REPOSITORY_POLICY: ("policy",)},
     ),
     Rule(
         name="ecr-lifecycle-policy",

@@ -10,10 +10,12 @@ import json
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, fsbp, tags_of
+from gam_policies.rules._shared import judge_document, unscoped_grant
 from gam_policies.rules.kms import customer_key
 
 QUEUE = "aws:sqs/queue:Queue"
 TOPIC = "aws:sns/topic:Topic"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 DEAD_LETTER_ROLE = "dead-letter"
 
 
@@ -37,6 +39,10 @@ def _dead_letter(resource: Resource, ctx: Context) -> Iterator[str]:
             "work queue has no dead-letter queue: `redrivePolicy` with a `deadLetterTargetArn` "
             f"is not set (tag dead-letter queues `QueueRole={DEAD_LETTER_ROLE}`)."
         )
+
+
+def _scoped(resource: Resource, ctx: Context) -> Iterator[str]:
+    yield from judge_document("policy", resource.get("policy"), unscoped_grant)
 
 
 RULES = [
@@ -72,6 +78,23 @@ RULES = [
         resource_types=(QUEUE,),
         check=_dead_letter,
         reads={QUEUE: ("tags", "redrivePolicy")},
+    ),
+    Rule(
+        name="sqs-queue-policy-scoped",
+        description=(
+            "A queue policy that allows everyone, or a service (SNS, S3, EventBridge) without "
+            "naming the source, lets any account send to or read the queue."
+        ),
+        severity="high",
+        remediation=(
+            "In the `policy` of aws.sqs.QueuePolicy, give each Allow to a service a Condition "
+            "such as `{'ArnEquals': {'aws:SourceArn': topic.arn}}`, and never allow "
+            "Principal `*` without one."
+        ),
+        controls=(fsbp("SQS.3"),),
+        resource_types=(QUEUE_POLICY,),
+        check=_scoped,
+        reads={QUEUE_POLICY: ("policy",)},
     ),
     Rule(
         name="sns-topic-kms-encryption",
