@@ -365,6 +365,11 @@ def _grafana(inputs: Inputs, ctx: Context) -> list[Charge]:
     ]
 
 
+@pricer("aws:xray/samplingRule:SamplingRule", usage="xraySampling")
+def _xray_sampling(inputs: Inputs, ctx: Context) -> list[Charge]:
+    return [ctx.measured("xray.traces.million", "traces recorded", ctx.use().traces, 1e6)]
+
+
 # --- compute and storage ---------------------------------------------------------------
 
 

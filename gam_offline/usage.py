@@ -137,6 +137,11 @@ class Canary(Section):
     """Runs a month. Default: from a `rate(...)` schedule; required for `cron(...)`."""
 
 
+class XraySampling(Section):
+    traces: float = Field(default=1_000_000, ge=0)
+    """Traces recorded a month under the sampling rule. Default 1,000,000."""
+
+
 class LoadBalancer(Section):
     capacity_units: float = Field(default=1, ge=0)
     """Average LCUs (NLCUs for a network load balancer) an hour. Default 1."""
@@ -168,6 +173,7 @@ class Usage(Section):
     prometheus_workspace: PrometheusWorkspace = PrometheusWorkspace()
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()
+    xray_sampling: XraySampling = XraySampling()
     backup_vault: Storage = Storage()
     load_balancer: LoadBalancer = LoadBalancer()
     route53_zone: Route53Zone = Route53Zone()

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr
+from components import cidr, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -291,6 +291,122 @@ class ImageCacheSettings(_Model):
         return stored
 
 
+# --- observability (ADR 0012) -------------------------------------------------------
+
+
+class SliSettings(_Model):
+    """An SLI: its kind and the metrics it reads (`components.slo`)."""
+
+    kind: Literal["ratio", "latency", "freshness", "throughput"]
+    good_metric: str | None = None
+    """ratio: the counter of good events."""
+    total_metric: str | None = None
+    """ratio: the counter of all events."""
+    histogram_metric: str | None = None
+    """latency: the histogram's base name (its _bucket and _count are read)."""
+    threshold_seconds: float | None = None
+    """latency: a bucket bound; requests at most this slow are good."""
+    timestamp_metric: str | None = None
+    """freshness: a gauge of the last success, Unix seconds."""
+    max_age_seconds: float | None = None
+    """freshness: the oldest the data may be in a good minute."""
+    processed_metric: str | None = None
+    """throughput: the counter of completed work."""
+    backlog_metric: str | None = None
+    """throughput: the gauge of waiting work."""
+    min_per_second: float | None = None
+    """throughput: the rate that keeps up while there is a backlog."""
+    selector: dict[str, str] = {}
+    """Label values every metric is read with, e.g. {job: gam-api}."""
+
+    def spec(self) -> slo.Sli:
+        fields = self.model_dump(exclude={"selector"})
+        return slo.Sli(**fields, selector=dict(self.selector))
+
+    @model_validator(mode="after")
+    def _valid(self) -> SliSettings:
+        found = slo.sli_problems(self.spec())
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class SloSettings(_Model):
+    """One SLO of the catalog: an objective over a window, and its SLI."""
+
+    description: str = Field(min_length=1)
+    """What the user experiences when it holds."""
+    target: float
+    """The share of good events or minutes, 0.5 to 0.9999 (0.99 is 99 %)."""
+    window_days: int = 30
+    """The SLO window in days, 7 to 90. Default 30 (the burn-rate factors assume it)."""
+    team: str = "platform"
+    """Who answers its pages (the `team` label)."""
+    sli: SliSettings
+
+    @model_validator(mode="after")
+    def _objective(self) -> SloSettings:
+        found = slo.objective_problems(as_slo("named-by-its-key", self))
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class AlertingSettings(_Model):
+    """Where alerts go. The endpoints are secrets: only ever `secure:` values."""
+
+    pager_duty_webhook_url: str | None = None
+    """The PagerDuty integration URL subscribed to the pager topic (https). Default: none
+    (the topic exists without a subscription)."""
+    slack_webhook_url: str | None = None
+    """The https endpoint subscribed to the Slack topic. Default: none."""
+
+    @field_validator("pager_duty_webhook_url", "slack_webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            # the value is a secret: never repeat it in the message
+            raise ValueError("must be an https:// URL (set it with `pulumi config set --secret`)")
+        return value
+
+
+class ObservabilitySettings(_Model):
+    """Managed Prometheus, SLO rules, Alertmanager, alarms, X-Ray (ADR 0012)."""
+
+    enabled: bool = True
+    """Default: on in every tier."""
+    slos: dict[str, SloSettings] = {}
+    """The SLO catalog by name (kebab-case). Default from the profile (six SLOs)."""
+    log_retention_days: int = 365
+    """Retention of the workspace's logs, a CloudWatch-allowed value. Default from the profile."""
+    trace_sampling_rate: float = Field(default=0.05, ge=0, le=1)
+    """X-Ray: the share of requests traced beyond the first each second. Default from the profile."""
+    alerting: AlertingSettings = AlertingSettings()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+    def catalog(self) -> tuple[slo.Slo, ...]:
+        return tuple(as_slo(name, item) for name, item in sorted(self.slos.items()))
+
+
+def as_slo(name: str, item: SloSettings) -> slo.Slo:
+    return slo.Slo(
+        name=name,
+        description=item.description,
+        target=item.target,
+        window_days=item.window_days,
+        team=item.team,
+        sli=item.sli.spec(),
+    )
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -313,6 +429,7 @@ class Settings(_Model):
     network: NetworkSettings
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
+    observability: ObservabilitySettings
 
     @field_validator("image_cache")
     @classmethod
@@ -425,6 +542,16 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return zones + [(f"{NAMESPACE}:{key}", message) for key, message in problems]
 
 
+def _slo_name_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """SLO names are the catalog's keys: checked on the raw values, so a bad name is
+    reported alongside the SLOs' own problems."""
+    raw = values.get("observability")
+    slos = raw.get("slos") if isinstance(raw, Mapping) else None
+    names = slos if isinstance(slos, Mapping) else {}
+    found = [p for name in names for p in slo.name_problems(str(name))]
+    return [(f"{NAMESPACE}:observability.slos", "; ".join(found))] if found else []
+
+
 def _decode(value: Any) -> Any:
     """Config values reach the program as strings; objects and lists as JSON."""
     if isinstance(value, str) and value[:1] in "{[":
@@ -455,7 +582,7 @@ def load(stack: str, config: Mapping[str, Any]) -> Settings:
         )
     merged = deep_merge(PROFILES[tier], values)
     merged.update(stack=stack, tier=tier, region=config.get(REGION_KEY))
-    problems = _tier_rules(tier, merged)
+    problems = _tier_rules(tier, merged) + _slo_name_rules(merged)
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:

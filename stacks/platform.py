@@ -9,6 +9,7 @@ import pulumi
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
+from components.observability import ObservabilityArgs, ObservabilityStack
 from infra.settings import Settings
 
 
@@ -73,4 +74,25 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    obs = settings.observability
+    if obs.enabled:
+        observability = ObservabilityStack(
+            settings.name("obs"),
+            ObservabilityArgs(
+                slos=obs.catalog(),
+                log_retention_days=obs.log_retention_days,
+                trace_sampling_rate=obs.trace_sampling_rate,
+                pager_endpoint=obs.alerting.pager_duty_webhook_url,
+                slack_endpoint=obs.alerting.slack_webhook_url,
+                nat_gateway_ids=network.nat_gateway_ids,
+                firewall_name=network.firewall_name,
+                firewall_zones=network.firewall_zones,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["prometheusRemoteWriteUrl"] = observability.remote_write_url
+        outputs["prometheusWorkspaceArn"] = observability.workspace_arn
+        outputs["observabilityRegion"] = observability.region
+        outputs["alertTopicArns"] = observability.topic_arns
     return outputs

@@ -21,6 +21,68 @@ EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
 # (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
 DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
 
+# The SLO catalog (ADR 0012): objectives over 30 days and the metrics their SLIs read.
+# Names are the `slo` label of every generated series and alert; a stack overrides a
+# field (`gam:observability: {slos: {api-latency: {target: 0.9}}}`) or adds an SLO.
+SLOS: dict[str, dict[str, Any]] = {
+    "api-latency": {
+        "description": "API requests answer within 500 ms (p95).",
+        "target": 0.95,
+        "sli": {
+            "kind": "latency",
+            "histogramMetric": "http_server_request_duration_seconds",
+            "thresholdSeconds": 0.5,
+            "selector": {"job": "gam-api"},
+        },
+    },
+    "job-completion": {
+        "description": "Submitted processing jobs complete successfully.",
+        "target": 0.99,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_jobs_succeeded_total",
+            "totalMetric": "gam_jobs_finished_total",
+        },
+    },
+    "data-freshness": {
+        "description": "Published datasets are at most two hours behind their sources.",
+        "target": 0.99,
+        "sli": {
+            "kind": "freshness",
+            "timestampMetric": "gam_dataset_last_success_timestamp_seconds",
+            "maxAgeSeconds": 7200,
+        },
+    },
+    "spa-availability": {
+        "description": "The single-page app loads.",
+        "target": 0.999,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_spa_page_loads_ok_total",
+            "totalMetric": "gam_spa_page_loads_total",
+        },
+    },
+    "ingestion-success": {
+        "description": "Ingested files are accepted and indexed.",
+        "target": 0.995,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_ingestion_files_succeeded_total",
+            "totalMetric": "gam_ingestion_files_total",
+        },
+    },
+    "worker-throughput": {
+        "description": "Workers keep up: the queue is empty or drains at 0.5 tasks/s or more.",
+        "target": 0.99,
+        "sli": {
+            "kind": "throughput",
+            "processedMetric": "gam_worker_tasks_completed_total",
+            "backlogMetric": "gam_worker_queue_length",
+            "minPerSecond": 0.5,
+        },
+    },
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "monthlyBudgetUsd": 400,
@@ -34,6 +96,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 30,
+            "traceSamplingRate": 1,
+        },
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -46,6 +114,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 90,
+            "traceSamplingRate": 0.1,
+        },
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -58,6 +132,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 365},
         "imageCache": {"enabled": True},
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 365,
+            "traceSamplingRate": 0.05,
+        },
     },
 }
 

@@ -341,6 +341,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         10 * p("amp.ingestion.10m") + 20 * p("amp.storage.gbMonth"),
     ),
     (
+        "aws:xray/samplingRule:SamplingRule",
+        {"fixedRate": 0.05},
+        {"xraySampling": {"traces": 3_000_000}},
+        Facts(),
+        0,
+        3 * p("xray.traces.million"),
+    ),
+    (
         "aws:grafana/workspace:Workspace",
         {},
         {"grafanaWorkspace": {"editors": 3, "viewers": 10}},
