@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-import pulumi
 import pytest
 import yaml
 
@@ -54,10 +53,21 @@ ARGS = ObservabilityArgs(
 )
 
 
+HOOKS = [
+    *alarms.rds("db", "gam-db", replica=True),
+    *alarms.redis("cache", "gam-cache"),
+    *alarms.sqs("jobs", "gam-jobs", "gam-jobs-dlq"),
+    *alarms.opensearch("logs", "gam-logs", "123456789012"),
+]
+
+
 @functools.cache
 def alone() -> Record:
+    """The component with endpoints set, and the alarm hooks of later components added."""
+
     def program() -> None:
-        ObservabilityStack("obs", ARGS)
+        stack = ObservabilityStack("obs", ARGS)
+        stack.add_alarms(HOOKS)
 
     return run_program(program, stack="test", region="eu-west-1")
 
@@ -208,12 +218,7 @@ def test_add_alarms_routes_hooked_alarms_by_severity() -> None:
     assert alarms.topic_for("sev3") == alarms.topic_for("info") == "slack"
     with pytest.raises(ValueError, match="severity 'critical'"):
         alarms.topic_for("critical")
-    hooks = [
-        *alarms.rds("db", "gam-db", replica=True),
-        *alarms.redis("cache", "gam-cache"),
-        *alarms.sqs("jobs", "gam-jobs", "gam-jobs-dlq"),
-        *alarms.opensearch("logs", "gam-logs", "123456789012"),
-    ]
+    hooks = HOOKS
     assert {s.metric for s in hooks} >= {
         "CPUUtilization",
         "FreeStorageSpace",
@@ -225,14 +230,11 @@ def test_add_alarms_routes_hooked_alarms_by_severity() -> None:
     }
     assert len({s.role for s in hooks}) == len(hooks)
 
-    def program() -> None:
-        stack = ObservabilityStack("obs", replace(ARGS, nat_gateway_ids=()))
-        stack.add_alarms(hooks)
-
-    record = run_program(program, stack="test", region="eu-west-1")
+    record = alone()
     topics = {t.outputs["arn"]: inputs(t)["name"] for t in record.by_type(TOPIC)}
     by_name = {inputs(a)["name"]: inputs(a) for a in record.by_type(ALARM)}
-    assert len(by_name) == len(hooks)
+    nat_alarms = 2 * len(ARGS.nat_gateway_ids)
+    assert len(by_name) == len(hooks) + nat_alarms
     for spec in hooks:
         alarm = by_name[f"obs-alarm-{spec.role}"]
         assert topics[alarm["alarmActions"][0]] == f"obs-{alarms.topic_for(spec.severity)}-topic"
@@ -265,4 +267,3 @@ def test_invalid_args_are_reported_at_once_before_anything_exists() -> None:
 def test_the_component_registers_its_outputs() -> None:
     (component,) = [r for r in alone().resources if r.type == TYPE_TOKEN]
     assert set(component.outputs) == {"workspaceArn", "remoteWriteUrl", "region", "topicArns"}
-    assert pulumi  # the program's SDK is the one the component uses

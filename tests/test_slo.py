@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from components import slo
 from stacks.profiles import SLOS
+from tests.support import ROOT
 from tests.test_settings_observability import default_catalog
 
 CATALOG = default_catalog()
@@ -270,3 +271,12 @@ def test_an_slo_outside_the_bounds_is_refused(item: slo.Slo, target: float, days
     found = " ".join(slo.slo_problems(replace(item, target=target, window_days=days)))
     assert ("target" in found) == outside_target
     assert ("windowDays" in found) == outside_window
+
+
+def test_the_runbook_has_a_section_for_every_slo_its_alerts_link_to() -> None:
+    runbook = (ROOT / "docs" / "runbooks" / "slo.md").read_text()
+    sections = set(re.findall(r"^## (\S+)$", runbook, flags=re.M))
+    for item in CATALOG:
+        links = {r["annotations"]["runbook"] for r in slo.alerting_rules(item)}
+        assert links == {f"docs/runbooks/slo.md#{item.name}"}
+        assert item.name in sections
