@@ -9,8 +9,8 @@ topics, CloudWatch alarms and X-Ray (ADR 0012).
 - **Alertmanager** (`components.alerting`): sev1/sev2 to the pager topic, sev3/info to
   the Slack topic, with grouping, inhibition and repeat intervals.
 - **Topics**: pager (bound to PagerDuty) and Slack, on a key of their own that only
-  Managed Prometheus and CloudWatch alarms of this account may use; a topic policy
-  lets only them publish. Subscriptions exist only when their endpoint is set (secure
+  Managed Prometheus and CloudWatch alarms may use; the topic policies let only this
+  workspace and this account's alarms publish. Subscriptions exist only when their endpoint is set (secure
   config); otherwise the topics wait for one.
 - **CloudWatch alarms** (`components.alarms`): NAT gateways and the egress firewall
   now; `add_alarms` for the components that come later (RDS, Redis, SQS, OpenSearch).
@@ -265,24 +265,34 @@ class ObservabilityStack(GamComponent):
 
     def _alert_topics(self, workspace: aws.amp.Workspace) -> dict[str, aws.sns.Topic]:
         """The pager and Slack topics, on a key that only the publishers may use."""
-        publishers = {
-            "Service": ["aps.amazonaws.com", "cloudwatch.amazonaws.com"],
-        }
         same_account = {"StringEquals": {"aws:SourceAccount": self._account.id}}
-        use = {
-            "Sid": "PublishersEncryptNotifications",
-            "Effect": "Allow",
-            "Principal": publishers,
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": same_account,
-        }
+        encrypt = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        # CloudWatch passes its alarm's account to KMS; Managed Prometheus is not documented
+        # to, and a condition it does not meet would drop every page silently. The topic
+        # policies below still let only this workspace publish.
+        use = [
+            {
+                "Sid": "AlarmsOfThisAccountEncryptNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": encrypt,
+                "Resource": "*",
+                "Condition": same_account,
+            },
+            {
+                "Sid": "ManagedPrometheusEncryptsNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "aps.amazonaws.com"},
+                "Action": encrypt,
+                "Resource": "*",
+            },
+        ]
         key = customer_key(
             self,
             self._account,
             "alerts-key",
             f"Encrypts the alert notifications of {self._name}",
-            [use],
+            use,
             protect=self._args.protect,
         )
         endpoints = {"pager": self._args.pager_endpoint, "slack": self._args.slack_endpoint}

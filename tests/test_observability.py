@@ -267,3 +267,19 @@ def test_invalid_args_are_reported_at_once_before_anything_exists() -> None:
 def test_the_component_registers_its_outputs() -> None:
     (component,) = [r for r in alone().resources if r.type == TYPE_TOKEN]
     assert set(component.outputs) == {"workspaceArn", "remoteWriteUrl", "region", "topicArns"}
+
+
+def test_only_the_publishers_may_use_the_alerts_key(stack_records: dict[str, Record]) -> None:
+    record = stack_records["prod"]
+    (key,) = [
+        k for k in own(record, KEY) if inputs(k)["description"].startswith("Encrypts the alert")
+    ]
+    statements = json.loads(inputs(key)["policy"])["Statement"]
+    services = {
+        s["Principal"]["Service"]: s for s in statements if "Service" in s.get("Principal", {})
+    }
+    assert set(services) == {"aps.amazonaws.com", "cloudwatch.amazonaws.com"}
+    for statement in services.values():
+        assert statement["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    cloudwatch = services["cloudwatch.amazonaws.com"]["Condition"]
+    assert cloudwatch == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
