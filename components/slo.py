@@ -40,6 +40,9 @@ SliKind = Literal["ratio", "latency", "freshness", "throughput"]
 SLI_KINDS: tuple[str, ...] = ("ratio", "latency", "freshness", "throughput")
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+# Words the PromQL lexer reads as keywords or numbers wherever a metric name could stand,
+# in any case: a metric so named cannot be written as a bare selector.
+PROMQL_RESERVED = ("atan2", "on", "ignoring", "group_left", "group_right", "bool", "inf", "nan")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 SLO_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 SLO_NAME_MAX = 40
@@ -150,6 +153,13 @@ def sli_problems(sli: Sli) -> list[str]:
     ]
     if bad:
         found.append(f"{bad} are not Prometheus metric names")
+    reserved = [
+        getattr(sli, f)
+        for f in _METRIC_FIELDS
+        if getattr(sli, f) is not None and getattr(sli, f).lower() in PROMQL_RESERVED
+    ]
+    if reserved:
+        found.append(f"{reserved} are PromQL keywords; rename the metrics")
     histogram = sli.histogram_metric if sli.kind == "latency" else None
     if histogram and histogram.endswith(("_bucket", "_count", "_sum")):
         found.append("histogramMetric is the histogram's base name, without _bucket/_count/_sum")

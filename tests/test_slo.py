@@ -196,6 +196,14 @@ def test_an_invalid_slo_reports_every_problem_by_field() -> None:
         assert part in found, part
 
 
+@pytest.mark.parametrize("word", [*slo.PROMQL_RESERVED, "On", "NaN"])
+def test_a_metric_named_like_a_promql_keyword_is_refused_as_it_would_not_parse(word: str) -> None:
+    sli = slo.Sli(kind="ratio", good_metric="ok_total", total_metric=word)
+    assert slo.sli_problems(sli) == [f"[{word!r}] are PromQL keywords; rename the metrics"]
+    with pytest.raises(ValueError):
+        parse(slo.error_ratio_expr(replace(_ratio(), sli=sli), "5m"))
+
+
 def test_an_sli_missing_its_metrics_names_them() -> None:
     assert slo.sli_problems(slo.Sli(kind="throughput", processed_metric="done_total")) == [
         "a throughput SLI needs ['backlogMetric', 'minPerSecond']"
@@ -204,8 +212,8 @@ def test_an_sli_missing_its_metrics_names_them() -> None:
 
 # --- any valid catalog ----------------------------------------------------------------------
 
-metric = st.from_regex(r"[a-z_][a-z0-9_]{0,20}", fullmatch=True).filter(
-    lambda m: not m.endswith(("_bucket", "_count", "_sum"))
+metric = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,20}", fullmatch=True).filter(
+    lambda m: not m.endswith(("_bucket", "_count", "_sum")) and m.lower() not in slo.PROMQL_RESERVED
 )
 selector = st.dictionaries(
     st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True).filter(lambda k: k != "le"),
