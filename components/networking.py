@@ -282,6 +282,12 @@ class Networking(GamComponent):
     """Per tier in AZ order: "public", "private", "data", and "egress" (with NAT gateways),
     "firewall" (with the firewall), "transit" (with a transit gateway) when they exist."""
     endpoint_security_group_id: pulumi.Output[str]
+    nat_gateway_ids: list[pulumi.Output[str]]
+    """The NAT gateways, one or one per AZ ([] without NAT): what alarms watch."""
+    firewall_name: pulumi.Output[str] | None
+    """The Network Firewall's name (None without it)."""
+    firewall_zones: list[pulumi.Output[str]]
+    """The AZ names of the firewall's endpoints, in AZ order ([] without it)."""
 
     def __init__(
         self, name: str, args: NetworkingArgs, opts: pulumi.ResourceOptions | None = None
@@ -293,6 +299,8 @@ class Networking(GamComponent):
         self._log_prefix = f"/gam/{name}"
         invoke = pulumi.InvokeOutputOptions(parent=self)
         self._account = Account(self)
+        self.firewall_name = None
+        self.firewall_zones = []
         zones = self._zones(invoke)
 
         self._vpc = aws.ec2.Vpc(
@@ -327,6 +335,7 @@ class Networking(GamComponent):
         log_key = self._log_key()
         self._flow_logs(log_key)
         nat_ids = self._nat_gateways(subnets.get("egress", []), igw)
+        self.nat_gateway_ids = self._nat_ids
         firewall_ids = self._firewall(subnets["firewall"], log_key) if args.network_firewall else []
         self._routes(tables, igw.id, nat_ids, firewall_ids)
         self._data_acl(subnets["data"])
@@ -420,6 +429,7 @@ class Networking(GamComponent):
                 opts=self.child_opts(depends_on=[igw]),
             )
             nats.append(nat.id)
+        self._nat_ids = nats
         return [nats[self._nat_index(az)] for az in range(len(egress))] if nats else []
 
     def _routes(
@@ -859,6 +869,8 @@ class Networking(GamComponent):
             tags=self.tags("firewall"),
             opts=self.child_opts(),
         )
+        self.firewall_name = firewall.name
+        self.firewall_zones = [s.availability_zone for s in subnets]
         destinations = [
             nfw.LoggingConfigurationLoggingConfigurationLogDestinationConfigArgs(
                 log_type=kind,

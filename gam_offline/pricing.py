@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from gam_offline.pricebook import PriceBook
 from gam_offline.usage import Usage
 
@@ -356,6 +358,44 @@ def _prometheus(inputs: Inputs, ctx: Context) -> list[Charge]:
     ]
 
 
+_RANGE = re.compile(r"\[(\d+)([smhd])\]")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RECORDED = re.compile(r"\b[a-z_]+:[a-z_:]+\w*\{")
+
+
+def _interval_seconds(text: str) -> float:
+    match = re.fullmatch(r"(\d+)([smhd])", text)
+    if not match:
+        raise Unpriceable(f"rule group interval {text!r} is not a duration such as 1m")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+@pricer("aws:amp/ruleGroupNamespace:RuleGroupNamespace", usage="prometheusRules")
+def _prometheus_rules(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """Rule evaluation is billed as query samples processed: per evaluation, each range
+    selector reads its series' samples over the range (recorded `a:b:c` series at the
+    group's interval, raw series at the scrape interval), each instant selector one."""
+    use = ctx.use()
+    try:
+        document = yaml.safe_load(str(inputs.get("data") or "")) or {}
+        groups = list(document.get("groups") or [])
+    except (yaml.YAMLError, AttributeError) as error:
+        raise Unpriceable(f"the namespace's data is not a rule file ({error})") from None
+    samples = 0.0
+    for group in groups:
+        interval = _interval_seconds(str(group.get("interval") or "1m"))
+        evaluations = ctx.hours * 3600 / interval
+        for rule in group.get("rules") or []:
+            expr = str(rule.get("expr") or "")
+            recorded = bool(_RECORDED.search(expr))
+            step = interval if recorded else use.scrape_interval_seconds
+            series = 1 if recorded else use.series_per_selector
+            ranges = [int(n) * _SECONDS[u] for n, u in _RANGE.findall(expr)]
+            per_evaluation = sum(series * seconds / step for seconds in ranges) or series
+            samples += per_evaluation * evaluations
+    return [ctx.measured("amp.query.billion", "rule samples processed", samples, 1e9)]
+
+
 @pricer("aws:grafana/workspace:Workspace", usage="grafanaWorkspace")
 def _grafana(inputs: Inputs, ctx: Context) -> list[Charge]:
     use = ctx.use()
@@ -363,6 +403,11 @@ def _grafana(inputs: Inputs, ctx: Context) -> list[Charge]:
         ctx.measured("grafana.editor.month", "Grafana editors", use.editors),
         ctx.measured("grafana.viewer.month", "Grafana viewers", use.viewers),
     ]
+
+
+@pricer("aws:xray/samplingRule:SamplingRule", usage="xraySampling")
+def _xray_sampling(inputs: Inputs, ctx: Context) -> list[Charge]:
+    return [ctx.measured("xray.traces.million", "traces recorded", ctx.use().traces, 1e6)]
 
 
 # --- compute and storage ---------------------------------------------------------------

@@ -137,6 +137,18 @@ class Canary(Section):
     """Runs a month. Default: from a `rate(...)` schedule; required for `cron(...)`."""
 
 
+class PrometheusRules(Section):
+    series_per_selector: float = Field(default=10, ge=0)
+    """Series each selector of a rule matches (pods, routes, status codes). Default 10."""
+    scrape_interval_seconds: float = Field(default=30, gt=0)
+    """How often the collectors scrape, so the samples a range holds. Default 30."""
+
+
+class XraySampling(Section):
+    traces: float = Field(default=1_000_000, ge=0)
+    """Traces recorded a month under the sampling rule. Default 1,000,000."""
+
+
 class LoadBalancer(Section):
     capacity_units: float = Field(default=1, ge=0)
     """Average LCUs (NLCUs for a network load balancer) an hour. Default 1."""
@@ -180,6 +192,8 @@ class Usage(Section):
     prometheus_workspace: PrometheusWorkspace = PrometheusWorkspace()
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()
+    xray_sampling: XraySampling = XraySampling()
+    prometheus_rules: PrometheusRules = PrometheusRules()
     backup_vault: Storage = Storage()
     load_balancer: LoadBalancer = LoadBalancer()
     route53_zone: Route53Zone = Route53Zone()

@@ -13,9 +13,10 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr
+from components import cidr, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -54,6 +55,18 @@ REGION_KEY = "aws:region"
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _cloudwatch_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+        )
+    return value
+
+
+# Days a log group keeps its events: one of the periods CloudWatch Logs accepts.
+LogRetentionDays = Annotated[int, AfterValidator(_cloudwatch_retention)]
 
 
 class _Model(BaseModel):
@@ -123,7 +136,7 @@ class NetworkSettings(_Model):
     """Availability zones, 2 or 3 (3 in prod). Default from the profile."""
     nat_gateways: Literal["single", "per-az"] = "single"
     """One NAT gateway (cheap, dev) or one per AZ (HA). Default from the profile."""
-    flow_log_retention_days: int = 30
+    flow_log_retention_days: LogRetentionDays = 30
     """Retention of VPC flow logs, a CloudWatch-allowed value. Default from the profile."""
     transit_gateway_id: str | None = None
     """Attach the VPC to this transit gateway (tgw-...). Default: no attachment."""
@@ -174,15 +187,6 @@ class NetworkSettings(_Model):
             raise ValueError("; ".join(found))
         return routes
 
-    @field_validator("flow_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
-        return value
-
     @field_validator("transit_gateway_id")
     @classmethod
     def _tgw(cls, value: str | None) -> str | None:
@@ -229,7 +233,7 @@ class DnsFirewallSettings(_Model):
     """What a blocked lookup gets. Default NXDOMAIN."""
     fail_open: bool = True
     """Answer lookups DNS Firewall cannot evaluate (default; ADR 0008)."""
-    query_log_retention_days: int = 365
+    query_log_retention_days: LogRetentionDays = 365
     """Retention of the Resolver query logs, a CloudWatch-allowed value. Default from the profile."""
 
     @model_validator(mode="after")
@@ -243,15 +247,6 @@ class DnsFirewallSettings(_Model):
                 f"region, read them with `{READ_DOMAIN_LISTS}`"
             )
         return self
-
-    @field_validator("query_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
-        return value
 
 
 class ImageCacheSettings(_Model):
@@ -438,7 +433,7 @@ class CacheSettings(_Model):
     """Nodes; 2 or more turn on Multi-AZ and automatic failover (required beyond dev)."""
     snapshot_retention_days: int = Field(default=1, ge=1, le=35)
     """Days daily snapshots are kept. Default from the profile."""
-    log_retention_days: int = 30
+    log_retention_days: LogRetentionDays = 30
     """Retention of the slow and engine logs, a CloudWatch-allowed value. Default from the profile."""
 
     @field_validator("engine_version")
@@ -455,14 +450,112 @@ class CacheSettings(_Model):
             raise ValueError(f"{value!r} is not an ElastiCache node type such as cache.t4g.small")
         return value
 
-    @field_validator("log_retention_days")
+
+# --- observability (ADR 0012) -------------------------------------------------------
+
+
+class SliSettings(_Model):
+    """An SLI: its kind and the metrics it reads (`components.slo`)."""
+
+    kind: Literal["ratio", "latency", "freshness", "throughput"]
+    good_metric: str | None = None
+    """ratio: the counter of good events."""
+    total_metric: str | None = None
+    """ratio: the counter of all events."""
+    histogram_metric: str | None = None
+    """latency: the histogram's base name (its _bucket and _count are read)."""
+    threshold_seconds: float | None = None
+    """latency: a bucket bound; requests at most this slow are good."""
+    timestamp_metric: str | None = None
+    """freshness: a gauge of the last success, Unix seconds."""
+    max_age_seconds: float | None = None
+    """freshness: the oldest the data may be in a good minute."""
+    processed_metric: str | None = None
+    """throughput: the counter of completed work."""
+    backlog_metric: str | None = None
+    """throughput: the gauge of waiting work."""
+    min_per_second: float | None = None
+    """throughput: the rate that keeps up while there is a backlog."""
+    selector: dict[str, str] = {}
+    """Label values every metric is read with, e.g. {job: gam-api}."""
+
+    def spec(self) -> slo.Sli:
+        fields = self.model_dump(exclude={"selector"})
+        return slo.Sli(**fields, selector=dict(self.selector))
+
+    @model_validator(mode="after")
+    def _valid(self) -> SliSettings:
+        found = slo.sli_problems(self.spec())
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class SloSettings(_Model):
+    """One SLO of the catalog: an objective over a window, and its SLI."""
+
+    description: str = Field(min_length=1)
+    """What the user experiences when it holds."""
+    target: float
+    """The share of good events or minutes, 0.5 to 0.9999 (0.99 is 99 %)."""
+    window_days: int = 30
+    """The SLO window in days, 7 to 90. Default 30 (the burn-rate factors assume it)."""
+    team: str = "platform"
+    """Who answers its pages (the `team` label)."""
+    sli: SliSettings
+
+    @model_validator(mode="after")
+    def _objective(self) -> SloSettings:
+        found = slo.objective_problems(as_slo("named-by-its-key", self))
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class AlertingSettings(_Model):
+    """Where alerts go. The endpoints are secrets: only ever `secure:` values."""
+
+    pager_duty_webhook_url: str | None = None
+    """The PagerDuty integration URL subscribed to the pager topic (https). Default: none
+    (the topic exists without a subscription)."""
+    slack_webhook_url: str | None = None
+    """The https endpoint subscribed to the Slack topic. Default: none."""
+
+    @field_validator("pager_duty_webhook_url", "slack_webhook_url")
     @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            # the value is a secret: never repeat it in the message
+            raise ValueError("must be an https:// URL (set it with `pulumi config set --secret`)")
         return value
+
+
+class ObservabilitySettings(_Model):
+    """Managed Prometheus, SLO rules, Alertmanager, alarms, X-Ray (ADR 0012)."""
+
+    enabled: bool = True
+    """Default: on in every tier."""
+    slos: dict[str, SloSettings] = {}
+    """The SLO catalog by name (kebab-case). Default from the profile (six SLOs)."""
+    log_retention_days: LogRetentionDays = 365
+    """Retention of the workspace's logs, a CloudWatch-allowed value. Default from the profile."""
+    trace_sampling_rate: float = Field(default=0.05, ge=0, le=1)
+    """X-Ray: the share of requests traced beyond the first each second. Default from the profile."""
+    alerting: AlertingSettings = AlertingSettings()
+
+    def catalog(self) -> tuple[slo.Slo, ...]:
+        return tuple(as_slo(name, item) for name, item in sorted(self.slos.items()))
+
+
+def as_slo(name: str, item: SloSettings) -> slo.Slo:
+    return slo.Slo(
+        name=name,
+        description=item.description,
+        target=item.target,
+        window_days=item.window_days,
+        team=item.team,
+        sli=item.sli.spec(),
+    )
 
 
 class Settings(_Model):
@@ -508,6 +601,8 @@ class Settings(_Model):
                 f"replicaRegion {target} is the stack's own region; name another (the DR region)"
             )
         return lake.model_copy(update={"replica_region": target})
+
+    observability: ObservabilitySettings
 
     @field_validator("image_cache")
     @classmethod
@@ -636,6 +731,16 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return zones + [(f"{NAMESPACE}:{key}", message) for key, message in problems]
 
 
+def _slo_name_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """SLO names are the catalog's keys: checked on the raw values, so a bad name is
+    reported alongside the SLOs' own problems."""
+    raw = values.get("observability")
+    slos = raw.get("slos") if isinstance(raw, Mapping) else None
+    names = slos if isinstance(slos, Mapping) else {}
+    found = [p for name in names for p in slo.name_problems(str(name))]
+    return [(f"{NAMESPACE}:observability.slos", "; ".join(found))] if found else []
+
+
 def _decode(value: Any) -> Any:
     """Config values reach the program as strings; objects and lists as JSON."""
     if isinstance(value, str) and value[:1] in "{[":
@@ -666,7 +771,7 @@ def load(stack: str, config: Mapping[str, Any]) -> Settings:
         )
     merged = deep_merge(PROFILES[tier], values)
     merged.update(stack=stack, tier=tier, region=config.get(REGION_KEY))
-    problems = _tier_rules(tier, merged)
+    problems = _tier_rules(tier, merged) + _slo_name_rules(merged)
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:

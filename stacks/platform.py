@@ -13,6 +13,7 @@ from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
+from components.observability import ObservabilityArgs, ObservabilityStack
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
@@ -81,6 +82,27 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     outputs.update(_data_stores(settings))
     if settings.cache.enabled:
         outputs.update(_cache(settings, network))
+    obs = settings.observability
+    if obs.enabled:
+        observability = ObservabilityStack(
+            settings.name("obs"),
+            ObservabilityArgs(
+                slos=obs.catalog(),
+                log_retention_days=obs.log_retention_days,
+                trace_sampling_rate=obs.trace_sampling_rate,
+                pager_endpoint=obs.alerting.pager_duty_webhook_url,
+                slack_endpoint=obs.alerting.slack_webhook_url,
+                nat_gateway_ids=network.nat_gateway_ids,
+                firewall_name=network.firewall_name,
+                firewall_zones=network.firewall_zones,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["prometheusRemoteWriteUrl"] = observability.remote_write_url
+        outputs["prometheusWorkspaceArn"] = observability.workspace_arn
+        outputs["observabilityRegion"] = observability.region
+        outputs["alertTopicArns"] = observability.topic_arns
     return outputs
 
 

@@ -41,6 +41,68 @@ def _data_lake(
     }
 
 
+# The SLO catalog (ADR 0012): objectives over 30 days and the metrics their SLIs read.
+# Names are the `slo` label of every generated series and alert; a stack overrides a
+# field (`gam:observability: {slos: {api-latency: {target: 0.9}}}`) or adds an SLO.
+SLOS: dict[str, dict[str, Any]] = {
+    "api-latency": {
+        "description": "API requests answer within 500 ms (p95).",
+        "target": 0.95,
+        "sli": {
+            "kind": "latency",
+            "histogramMetric": "http_server_request_duration_seconds",
+            "thresholdSeconds": 0.5,
+            "selector": {"job": "gam-api"},
+        },
+    },
+    "job-completion": {
+        "description": "Submitted processing jobs complete successfully.",
+        "target": 0.99,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_jobs_succeeded_total",
+            "totalMetric": "gam_jobs_finished_total",
+        },
+    },
+    "data-freshness": {
+        "description": "Published datasets are at most two hours behind their sources.",
+        "target": 0.99,
+        "sli": {
+            "kind": "freshness",
+            "timestampMetric": "gam_dataset_last_success_timestamp_seconds",
+            "maxAgeSeconds": 7200,
+        },
+    },
+    "spa-availability": {
+        "description": "The single-page app loads.",
+        "target": 0.999,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_spa_page_loads_ok_total",
+            "totalMetric": "gam_spa_page_loads_total",
+        },
+    },
+    "ingestion-success": {
+        "description": "Ingested files are accepted and indexed.",
+        "target": 0.995,
+        "sli": {
+            "kind": "ratio",
+            "goodMetric": "gam_ingestion_files_succeeded_total",
+            "totalMetric": "gam_ingestion_files_total",
+        },
+    },
+    "worker-throughput": {
+        "description": "Workers keep up: the queue is empty or drains at 0.5 tasks/s or more.",
+        "target": 0.99,
+        "sli": {
+            "kind": "throughput",
+            "processedMetric": "gam_worker_tasks_completed_total",
+            "backlogMetric": "gam_worker_queue_length",
+            "minPerSecond": 0.5,
+        },
+    },
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "monthlyBudgetUsd": 400,
@@ -62,6 +124,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "snapshotRetentionDays": 1,
             "logRetentionDays": 30,
         },
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 30,
+            "traceSamplingRate": 1,
+        },
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -81,6 +149,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "numCacheClusters": 2,
             "snapshotRetentionDays": 7,
             "logRetentionDays": 90,
+        },
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 90,
+            "traceSamplingRate": 0.1,
         },
     },
     "prod": {
@@ -104,6 +178,12 @@ PROFILES: dict[str, dict[str, Any]] = {
             "numCacheClusters": 3,
             "snapshotRetentionDays": 14,
             "logRetentionDays": 365,
+        },
+        "observability": {
+            "enabled": True,
+            "slos": SLOS,
+            "logRetentionDays": 365,
+            "traceSamplingRate": 0.05,
         },
     },
 }

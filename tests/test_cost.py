@@ -189,6 +189,7 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
         "gam-prod-dns-firewall",
         "gam-prod-images",
         "gam-prod-network",
+        "gam-prod-obs",
     } <= set(document["by_component"])
 
 

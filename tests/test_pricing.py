@@ -17,6 +17,20 @@ H = BOOK.hours_per_month
 NO_FACTS = Facts()
 
 
+RULE_FILE = """
+groups:
+- name: slo-x-sli
+  interval: 1m
+  rules:
+  - record: slo:sli_error:ratio_rate5m
+    expr: 1 - (sum(rate(ok_total[5m])) / sum(rate(ok_total[5m]) + 0))
+  - record: slo:error_budget:remaining
+    expr: 1 - (avg_over_time(slo:sli_error:ratio_rate5m{slo="x"}[30d]) / 0.01)
+  - alert: XBurn
+    expr: slo:sli_error:ratio_rate5m{slo="x"} > 0.144
+"""
+
+
 def p(key: str) -> float:
     return BOOK.price(key).usd
 
@@ -341,6 +355,32 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         10 * p("amp.ingestion.10m") + 20 * p("amp.storage.gbMonth"),
     ),
     (
+        "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
+        {"data": RULE_FILE},
+        {},
+        Facts(),
+        0,
+        # per evaluation (every minute): two selectors of 10 raw series x 5 min / 30 s
+        # scrape, one recorded series x 30 days / 1 min, one recorded sample
+        round((2 * 10 * 300 / 30 + 30 * 1440 + 1) * H * 60 / 1e9 * p("amp.query.billion"), 6),
+    ),
+    (
+        "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
+        {"data": RULE_FILE},
+        {"prometheusRules": {"seriesPerSelector": 100, "scrapeIntervalSeconds": 60}},
+        Facts(),
+        0,
+        round((2 * 100 * 300 / 60 + 30 * 1440 + 1) * H * 60 / 1e9 * p("amp.query.billion"), 6),
+    ),
+    (
+        "aws:xray/samplingRule:SamplingRule",
+        {"fixedRate": 0.05},
+        {"xraySampling": {"traces": 3_000_000}},
+        Facts(),
+        0,
+        3 * p("xray.traces.million"),
+    ),
+    (
         "aws:grafana/workspace:Workspace",
         {},
         {"grafanaWorkspace": {"editors": 3, "viewers": 10}},
@@ -507,6 +547,11 @@ def test_the_basis_reads_as_the_issue_writes_it() -> None:
             "canary.runs",
         ),
         ("aws:ebs/volume:Volume", {"type": "io2", "size": 10}, "io2"),
+        (
+            "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
+            {"data": "groups:\n- name: g\n  interval: soon\n  rules: []\n"},
+            "interval 'soon'",
+        ),
     ],
 )
 def test_what_a_pricer_cannot_price_it_refuses_with_the_reason(

@@ -574,3 +574,50 @@ def _resolver_query_log_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
 )
 def _resolver_query_log_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {}
+
+
+# --- observability -------------------------------------------------------------------
+
+
+@fake("aws:amp/workspace:Workspace")
+def _amp_workspace(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Its id is `ws-` and a UUID; the endpoint is the one collectors remote-write under."""
+    hex_ = digest(ctx.resource_id, "workspace", length=32)
+    workspace_id = f"ws-{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+    return {
+        "id": workspace_id,
+        "arn": _arn(ctx, "aps", f"workspace/{workspace_id}"),
+        "prometheusEndpoint": f"https://aps-workspaces.{ctx.region}.amazonaws.com/workspaces/{workspace_id}/",
+    }
+
+
+@fake("aws:amp/ruleGroupNamespace:RuleGroupNamespace")
+def _amp_rule_group_namespace(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    workspace = str(inputs.get("workspaceId") or "ws-unknown")
+    arn = _arn(ctx, "aps", f"rulegroupsnamespace/{workspace}/{inputs.get('name')}")
+    return {"id": arn, "arn": arn}
+
+
+@fake("aws:amp/alertManagerDefinition:AlertManagerDefinition")
+def _amp_alert_manager_definition(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": str(inputs.get("workspaceId") or ctx.resource_id)}
+
+
+@fake("aws:sns/topicPolicy:TopicPolicy")
+def _sns_topic_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": str(inputs.get("arn")), "owner": ctx.account}
+
+
+@fake("aws:cloudwatch/metricAlarm:MetricAlarm", id_input="name")
+def _metric_alarm(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "cloudwatch", f"alarm:{ctx.resource_id}")}
+
+
+@fake("aws:xray/encryptionConfig:EncryptionConfig")
+def _xray_encryption_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": ctx.region}
+
+
+@fake("aws:xray/samplingRule:SamplingRule", id_input="ruleName")
+def _xray_sampling_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"arn": _arn(ctx, "xray", f"sampling-rule/{ctx.resource_id}")}

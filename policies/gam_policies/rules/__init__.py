@@ -19,6 +19,7 @@ DOMAINS = (
     "iam",
     "network",
     "logging",
+    "observability",
     "secrets",
     "tags",
     "protection",
