@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 # CloudWatch Logs retention periods in days (0, "never expire", is left out on purpose:
 # logs must expire).
@@ -119,3 +120,15 @@ CACHE_UPSTREAMS = {
 CREDENTIALED_UPSTREAMS = ("docker-hub", "ghcr")
 ECR_PREFIX = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 CACHE_NAMESPACE_MAX = 30 - 1 - max(len(u) for u in CACHE_UPSTREAMS)
+
+
+# Where an OAuth provider may send a browser back: HTTPS, or plain HTTP on this machine.
+def url_problem(url: str) -> str | None:
+    """Why a callback or logout URL is unsafe: HTTPS only, except on localhost."""
+    parsed = urlparse(url)
+    local = parsed.hostname in ("localhost", "127.0.0.1")
+    if parsed.scheme == "https" or (parsed.scheme == "http" and local):
+        if not parsed.hostname or parsed.fragment:
+            return f"{url!r} needs a host and no fragment"
+        return None
+    return f"{url!r} is not HTTPS (plain http only for localhost)"

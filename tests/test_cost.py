@@ -185,6 +185,8 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
     )
     assert sorted(document["by_component"]) == [
         "gam-prod-dns-firewall",
+        "gam-prod-flags",
+        "gam-prod-identity",
         "gam-prod-images",
         "gam-prod-network",
     ]
