@@ -46,7 +46,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.account import Account
+from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
 from components.values import LOG_RETENTION_DAYS
@@ -605,23 +605,14 @@ class EdgeDelivery(GamComponent):
                 }
             },
         }
-        administer = {
-            "Sid": "AccountAdministersTheKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": account.root()},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-        key = aws.kms.Key(
-            self.child_name(f"{role}-waf-logs-key"),
-            description=f"Encrypts the WAF logs of {self._name} ({role})",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": [administer, use]}
-            ),
-            tags=self.tags(f"{role}-waf-logs-key"),
-            opts=self.child_opts(provider=provider, protect=self._args.protect),
+        key = customer_key(
+            self,
+            account,
+            f"{role}-waf-logs-key",
+            f"Encrypts the WAF logs of {self._name} ({role})",
+            [use],
+            protect=self._args.protect,
+            provider=provider,
         )
         return aws.cloudwatch.LogGroup(
             self.child_name(f"{role}-waf-logs"),

@@ -29,7 +29,7 @@ from components.edge import (
     waf_rules,
 )
 from components.tags import standard_tags
-from gam_offline import analyzer
+from gam_offline import analyzer, cost, pricebook, usage
 from gam_offline.engine import run_program
 from gam_offline.records import Record, RecordedResource
 from tests.support import PACK_DIR
@@ -460,3 +460,12 @@ def test_bad_arguments_are_all_reported_at_once_before_any_resource() -> None:
         EdgeDelivery("edge", bad)
     assert caught.value.problems == found
     assert problems(PLAIN) == problems(FULL) == []
+
+
+def test_every_edge_resource_is_priced_and_the_region_provider_is_no_item() -> None:
+    estimate = cost.estimate(record_of("full"), pricebook.load("eu-west-1"), usage.parse({}))
+    assert estimate.unpriced == []
+    assert PROVIDER not in {item.type for item in estimate.items}
+    # two web ACLs ($5 each) with their rules ($1 each: 7 here), two log keys ($1 each)
+    acls = [item for item in estimate.items if item.type == WEB_ACL]
+    assert sum(item.fixed for item in acls) == pytest.approx(2 * 5 + 2 * 7)
