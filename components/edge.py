@@ -21,10 +21,12 @@ Decisions, written where they are made (ADR 0013):
   zone, and A/AAAA alias records. HTTP/2 always; HTTP/3 too unless continuous deployment
   is on (CloudFront does not support it on distributions with a continuous deployment
   policy). Compression, IPv6, the tier's price class, access logs to the log bucket.
-- Safe releases: CloudFront continuous deployment. A staging distribution (same
-  configuration, no aliases) gets a share of viewer traffic by weight, or the requests
-  that carry the `aws-cf-cd-staging` header; the deploy workflow updates staging first
-  and promotes it (`aws cloudfront update-distribution-with-staging-config`).
+- Safe releases: each build lives in its own folder, `releases/<release>/`, and a
+  distribution serves one release (its S3 origin path). CloudFront continuous
+  deployment: a staging distribution (same configuration, no aliases) serves
+  `staging_release` to a share of viewers by weight, or to the requests that carry the
+  `aws-cf-cd-staging` header. Promotion is a settings change (`release` := the staged
+  one) through `pulumi up`, so the program's state never drifts from CloudFront.
 - `/api/*` goes to the API origin with caching disabled (AWS's managed CachingDisabled)
   and every viewer header but Host forwarded (the API gateway needs its own Host; the
   Authorization header reaches it).
@@ -91,6 +93,8 @@ REDACTED_HEADERS = ("authorization", "cookie")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _HOST = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_RELEASE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RELEASES_PREFIX = "/releases"
 
 StagingTraffic = Literal["weight", "header"]
 
@@ -109,6 +113,8 @@ class EdgeDeliveryArgs:
     """Required. The Route 53 public hosted zone of `domain_name` (Z...)."""
     content_security_policy: str
     """Required. The Content-Security-Policy header value."""
+    release: str
+    """Required. The SPA version the distribution serves: the bucket's `releases/<release>/`."""
     tags: Mapping[str, str]
     """Required. The standard tags (`components.tags.standard_tags`)."""
     api_origin_domain: pulumi.Input[str] | None = None
@@ -126,6 +132,8 @@ class EdgeDeliveryArgs:
     """Which requests reach staging: those with the `aws-cf-cd-staging` header, or a weight."""
     staging_weight: float = 0.05
     """The share of viewers staging gets with `staging_traffic="weight"` (0 < w <= 0.15)."""
+    staging_release: str | None = None
+    """The version the staging distribution serves. Default: `release`."""
     waf_log_retention_days: int = 365
     protect: bool = False
     """Protect the log keys and log groups. Default False (set it in prod)."""
@@ -138,6 +146,12 @@ def problems(args: EdgeDeliveryArgs) -> list[str]:
         found.append(f"domain_name {args.domain_name!r} is not a host name (app.example.org)")
     if not _ZONE_ID.match(args.hosted_zone_id):
         found.append(f"hosted_zone_id {args.hosted_zone_id!r} is not a hosted zone id (Z...)")
+    bad_releases = [r for r in (args.release, args.staging_release) if r and not _RELEASE.match(r)]
+    if not args.release or bad_releases:
+        found.append(
+            f"release and staging_release must be version names (letters, digits, . _ -), "
+            f"not {bad_releases or [args.release]}"
+        )
     if not args.content_security_policy.strip():
         found.append("content_security_policy is empty; give the SPA's policy")
     if args.price_class not in PRICE_CLASSES:
@@ -280,7 +294,7 @@ class EdgeDelivery(GamComponent):
                 comment=f"{name}: staging (continuous deployment)",
                 tags=self.tags("staging"),
                 opts=self.child_opts(),
-                **settings,
+                **_serving(settings, args.staging_release or args.release),
             )
             policy = aws.cloudfront.ContinuousDeploymentPolicy(
                 self.child_name("continuous-deployment"),
@@ -299,7 +313,7 @@ class EdgeDelivery(GamComponent):
             continuous_deployment_policy_id=policy_id,
             tags=self.tags("distribution"),
             opts=self.child_opts(),
-            **settings,
+            **_serving(settings, args.release),
         )
         for record_type in ("A", "AAAA"):
             aws.route53.Record(
@@ -624,3 +638,10 @@ class EdgeDelivery(GamComponent):
                 provider=provider, protect=self._args.protect, retain_on_delete=self._args.protect
             ),
         )
+
+
+def _serving(settings: dict[str, Any], release: str) -> dict[str, Any]:
+    """The distribution settings with the assets origin at one release's folder."""
+    assets, *others = settings["origins"]
+    origin_path = f"{RELEASES_PREFIX}/{release}"
+    return {**settings, "origins": [{**assets, "origin_path": origin_path}, *others]}

@@ -314,6 +314,11 @@ class EdgeSettings(_Model):
     """The SPA's host name (app.gam.example.org). Required when enabled."""
     hosted_zone_id: str | None = None
     """The public Route 53 hosted zone of domainName (Z...). Required when enabled."""
+    release: str | None = None
+    """The SPA version viewers get: the cdn-assets bucket's `releases/<release>/` folder.
+    Required when enabled; the deploy workflow sets it to promote a release."""
+    staging_release: str | None = None
+    """The version the staging distribution serves (continuous deployment). Default: release."""
     content_security_policy: str = (
         "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
         "style-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -347,6 +352,13 @@ class EdgeSettings(_Model):
             raise ValueError(f"{value!r} is not a host name such as app.gam.example.org")
         return value
 
+    @field_validator("release", "staging_release")
+    @classmethod
+    def _release(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
+            raise ValueError(f"{value!r} is not a release name (letters, digits, . _ -)")
+        return value
+
     @field_validator("hosted_zone_id")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
@@ -367,7 +379,8 @@ class EdgeSettings(_Model):
     def _enabled_needs(self) -> EdgeSettings:
         if not self.enabled:
             return self
-        missing = [k for k in ("domain_name", "hosted_zone_id") if getattr(self, k) is None]
+        required = ("domain_name", "hosted_zone_id", "release")
+        missing = [k for k in required if getattr(self, k) is None]
         problems = [f"enabled needs {[to_camel(k) for k in missing]}"] if missing else []
         problems.append(
             "the edge serves the data-store issue's cdn-assets bucket, which this program "

@@ -141,8 +141,8 @@ def edge_args(
     """EdgeDelivery's arguments from `gam:edge` and the buckets it serves and logs to;
     the API origin is `gam:edge.apiOriginDomain` when set, else `api_origin_domain`."""
     edge = settings.edge
-    if edge.domain_name is None or edge.hosted_zone_id is None:
-        raise ValueError("gam:edge needs domainName and hostedZoneId")
+    if edge.domain_name is None or edge.hosted_zone_id is None or edge.release is None:
+        raise ValueError("gam:edge needs domainName, hostedZoneId and release")
     deploy = edge.continuous_deployment
     return EdgeDeliveryArgs(
         assets_bucket_arn=assets_bucket_arn,
@@ -151,6 +151,8 @@ def edge_args(
         domain_name=edge.domain_name,
         hosted_zone_id=edge.hosted_zone_id,
         content_security_policy=edge.content_security_policy,
+        release=edge.release,
+        staging_release=edge.staging_release,
         referrer_policy=edge.referrer_policy,
         api_origin_domain=edge.api_origin_domain or api_origin_domain,
         price_class=edge.price_class,

@@ -48,6 +48,7 @@ PLAIN = EdgeDeliveryArgs(
     domain_name="app.gam.example.org",
     hosted_zone_id=ZONE,
     content_security_policy=CSP,
+    release="2026.12.1",
     continuous_deployment=False,
     rate_limit=1000,
     tags=TAGS,
@@ -58,6 +59,7 @@ FULL = replace(
     continuous_deployment=True,
     staging_traffic="weight",
     staging_weight=0.05,
+    staging_release="2026.12.2",
     api_origin_domain="abcdef1234.execute-api.eu-west-1.amazonaws.com",
     price_class="PriceClass_200",
     rate_limit=2000,
@@ -305,8 +307,18 @@ def test_continuous_deployment_sends_a_weight_or_a_header_to_the_staging_distrib
         "type": "SingleWeight",
         "singleWeightConfig": {"weight": 0.05},
     }
-    # the same settings on both sides, so promoting staging changes only what was staged
-    shared = ("origins", "defaultCacheBehavior", "viewerCertificate", "webAclId", "loggingConfig")
+    # each side serves its release's folder of the bucket, and nothing else differs
+    paths = {
+        side: next(o for o in inputs(d)["origins"] if o["originId"] == "assets")
+        for side, d in (("staging", staging), ("primary", primary(record)))
+    }
+    assert paths["staging"]["originPath"] == "/releases/2026.12.2"
+    assert paths["primary"]["originPath"] == "/releases/2026.12.1"
+    assert {**paths["staging"], "originPath": ""} == {**paths["primary"], "originPath": ""}
+    shared = [
+        *("defaultCacheBehavior", "orderedCacheBehaviors", "viewerCertificate", "webAclId"),
+        *("loggingConfig", "customErrorResponses", "httpVersion", "priceClass"),
+    ]
     assert {k: inputs(staging)[k] for k in shared} == {
         k: inputs(primary(record))[k] for k in shared
     }
@@ -452,10 +464,11 @@ def test_bad_arguments_are_all_reported_at_once_before_any_resource() -> None:
         staging_traffic="weight",
         staging_weight=0.5,
         waf_log_retention_days=42,
+        staging_release="../2026",
         tags={},
     )
     found = problems(bad)
-    assert len(found) == 9, found
+    assert len(found) == 10, found
     with pytest.raises(InvalidArgs) as caught:
         EdgeDelivery("edge", bad)
     assert caught.value.problems == found

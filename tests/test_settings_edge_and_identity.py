@@ -61,7 +61,8 @@ def test_each_tier_has_its_edge_profile_and_the_edge_is_off_until_the_bucket_exi
     assert (edge.price_class, edge.rate_limit) == (price, limit)
     assert (edge.continuous_deployment.enabled, edge.continuous_deployment.traffic) == deploy
     found = problems(stack, tier_config(stack, **{"gam:edge": {"enabled": True}}))
-    assert "domainName" in found["gam:edge"] and "cdn-assets" in found["gam:edge"]
+    assert "domainName" in found["gam:edge"] and "release" in found["gam:edge"]
+    assert "cdn-assets" in found["gam:edge"]
 
 
 def test_dev_signs_in_on_the_local_dev_server_and_other_tiers_must_name_their_urls() -> None:
@@ -83,6 +84,7 @@ def test_bad_edge_identity_and_flag_settings_are_reported_together_by_key() -> N
                 "hostedZoneId": "zone",
                 "domainName": "https://app.example.org",
                 "continuousDeployment": {"weight": 0.5},
+                "release": "../v1",
                 "wafLogRetentionDays": 42,
                 "cdn": True,
             },
@@ -101,6 +103,7 @@ def test_bad_edge_identity_and_flag_settings_are_reported_together_by_key() -> N
         "gam:edge.hostedZoneId",
         "gam:edge.domainName",
         "gam:edge.continuousDeployment.weight",
+        "gam:edge.release",
         "gam:edge.wafLogRetentionDays",
         "gam:edge.cdn",
         "gam:identity.callbackUrls",
@@ -132,6 +135,8 @@ def test_edge_args_carry_the_settings_and_the_stacks_protection(
         update={
             "domain_name": "app.gam.example.org",
             "hosted_zone_id": "Z0123456789ABC",
+            "release": "2026.12.1",
+            "staging_release": "2026.12.2",
             "rate_limit": limit,
             "blocked_countries": tuple(countries),
             "continuous_deployment": loaded.edge.continuous_deployment.model_copy(
@@ -150,4 +155,5 @@ def test_edge_args_carry_the_settings_and_the_stacks_protection(
     assert (args.staging_traffic, args.staging_weight) == ("weight", weight)
     assert args.price_class == "PriceClass_200" and args.protect is True
     assert args.api_origin_domain == "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+    assert (args.release, args.staging_release) == ("2026.12.1", "2026.12.2")
     assert args.tags == loaded.tags
