@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -482,3 +483,16 @@ def test_every_edge_resource_is_priced_and_the_region_provider_is_no_item() -> N
     # two web ACLs ($5 each) with their rules ($1 each: 7 here), two log keys ($1 each)
     acls = [item for item in estimate.items if item.type == WEB_ACL]
     assert sum(item.fixed for item in acls) == pytest.approx(2 * 5 + 2 * 7)
+
+
+def test_fakes_give_cloudfronts_global_formats() -> None:
+    record = record_of("full")
+    for distribution in record.by_type(DISTRIBUTION):
+        assert re.fullmatch(r"E[A-Z0-9]{13}", str(distribution.id))
+        assert re.fullmatch(r"d[a-z0-9]{13}\.cloudfront\.net", distribution.outputs["domainName"])
+        # CloudFront is global: no region in its ARNs
+        assert distribution.outputs["arn"] == (
+            f"arn:aws:cloudfront::123456789012:distribution/{distribution.id}"
+        )
+    assert re.fullmatch(r"[0-9a-f-]{36}", str(record.one(CD_POLICY).id))
+    assert re.fullmatch(r"E[A-Z0-9]{13}", str(record.one(OAC).id))

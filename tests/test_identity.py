@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -356,3 +357,15 @@ def test_bad_arguments_are_all_reported_at_once_before_any_resource() -> None:
         environment="", rollback_alarm_arns=[], growth_percent=0, bake_minutes=-1, tags=TAGS
     )
     assert len(flag_problems(flags)) == 4
+
+
+def test_fakes_give_cognito_and_api_gateway_formats() -> None:
+    rec = record()
+    pool, client, api = rec.one(POOL), rec.one(CLIENT), rec.one(API)
+    assert re.fullmatch(r"eu-west-1_[A-Za-z0-9]{9}", str(pool.id))
+    assert pool.outputs["arn"] == f"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{pool.id}"
+    assert re.fullmatch(r"[a-z0-9]{26}", str(client.id))
+    assert re.fullmatch(r"[a-z0-9]{10}", str(api.id))
+    assert api.outputs["apiEndpoint"] == f"https://{api.id}.execute-api.eu-west-1.amazonaws.com"
+    environment = rec.one(ENVIRONMENT)
+    assert environment.id == f"{environment.outputs['environmentId']}:{rec.one(APPLICATION).id}"
