@@ -49,12 +49,13 @@ def customer_key(
     protect: bool,
     admin: str | Sequence[str] = "kms:*",
     region: str | None = None,
+    provider: pulumi.ProviderResource | None = None,
 ) -> aws.kms.Key:
     """A customer managed key (rotation on, 30-day deletion window) that the account
     administers with `admin` (default `kms:*` for the account principal, so IAM policies
     decide who in the account may use it, as in AWS's default key policy; narrower to
-    keep use to a service) and that the `use` statements open to a service. `region`:
-    the key's own region when not the provider's (a DR copy)."""
+    keep use to a service) and that the `use` statements open to a service. `region` or
+    `provider`: create it in another region (a DR copy; a key serves its own region only)."""
     administer = {
         "Sid": "AccountAdministersTheKey",
         "Effect": "Allow",
@@ -69,6 +70,6 @@ def customer_key(
         deletion_window_in_days=30,
         policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administer, *use]}),
         tags=owner.tags(role),
-        opts=owner.child_opts(protect=protect),
+        opts=owner.child_opts(protect=protect, provider=provider),
         region=region,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 # CloudWatch Logs retention periods in days (0, "never expire", is left out on purpose:
 # logs must expire).
@@ -132,3 +133,15 @@ DR_REGIONS = {
     "us-east-2": "us-west-2",
     "us-west-2": "us-east-1",
 }
+
+
+# Where an OAuth provider may send a browser back: HTTPS, or plain HTTP on this machine.
+def url_problem(url: str) -> str | None:
+    """Why a callback or logout URL is unsafe: HTTPS only, except on localhost."""
+    parsed = urlparse(url)
+    local = parsed.hostname in ("localhost", "127.0.0.1")
+    if parsed.scheme == "https" or (parsed.scheme == "http" and local):
+        if not parsed.hostname or parsed.fragment:
+            return f"{url!r} needs a host and no fragment"
+        return None
+    return f"{url!r} is not HTTPS (plain http only for localhost)"

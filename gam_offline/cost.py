@@ -218,7 +218,10 @@ def estimate(
 ) -> Estimate:
     """Price every custom resource of `record`. Raises `UsageError` when the usage file's
     per-resource overrides do not fit the stack."""
-    resources = [r for r in record.resources if r.custom]
+    # explicit providers (`aws.Provider(region=...)`) are custom resources but not AWS's
+    resources = [
+        r for r in record.resources if r.custom and not r.type.startswith("pulumi:providers:")
+    ]
     problems = override_problems(usage, {r.name: pricing.usage_section(r.type) for r in resources})
     if problems:
         raise UsageError(usage_file or "the usage", problems)

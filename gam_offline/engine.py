@@ -103,14 +103,26 @@ class FakeProvider(pulumi.runtime.Mocks):
         self.region = region
         self.account = account
         self.monitor: RecordingMonitor | None = None
+        self.provider_regions: dict[str, str] = {}
+        """The region of each explicit aws provider, by its id (`aws.Provider(region=...)`)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if args.typ.startswith("pulumi:providers:"):
-            return f"{args.name}-provider-id", dict(args.inputs)
+            provider_id = f"{args.name}-provider-id"
+            if args.typ == "pulumi:providers:aws" and args.inputs.get("region"):
+                self.provider_regions[provider_id] = str(args.inputs["region"])
+            return provider_id, dict(args.inputs)
         if not args.custom:
             outputs = component_outputs(args.typ, args.name, args.inputs, self.region, self.account)
             return None, {} if outputs is None else self._materialize(outputs)
-        return fakes.resource_outputs(args.typ, args.name, args.inputs, self.region, self.account)
+        region = self.region_of(args.provider)
+        return fakes.resource_outputs(args.typ, args.name, args.inputs, region, self.account)
+
+    def region_of(self, provider: str | None) -> str:
+        """The region a resource is created in: its explicit provider's, else the stack's.
+        A provider reference is `<urn>::<id>`."""
+        provider_id = (provider or "").rpartition("::")[2]
+        return self.provider_regions.get(provider_id, self.region)
 
     def _materialize(self, value: Any) -> Any:
         """Turn Refs in a remote component's outputs into recorded children and references."""
@@ -127,7 +139,7 @@ class FakeProvider(pulumi.runtime.Mocks):
         answer = fakes.INVOKES.get(args.token)
         if answer is None:
             raise fakes.UnansweredInvoke(args.token)
-        return answer(args.args, self.region, self.account), []
+        return answer(args.args, self.region_of(args.provider), self.account), []
 
 
 # --- the recording monitor ---------------------------------------------------------

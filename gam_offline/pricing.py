@@ -311,6 +311,16 @@ def _user_pool(inputs: Inputs, ctx: Context) -> list[Charge]:
     return [ctx.measured(f"cognito.{tier}.mau", f"{tier} MAUs beyond the free ones", billed)]
 
 
+@pricer("aws:appconfig/configurationProfile:ConfigurationProfile", usage="appConfigProfile")
+def _appconfig_profile(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """AppConfig charges reads, not applications, environments or profiles."""
+    use = ctx.use()
+    return [
+        ctx.measured("appconfig.requests.million", "configuration requests", use.requests, 1e6),
+        ctx.measured("appconfig.received", "configurations received", use.configurations_received),
+    ]
+
+
 # --- observability ---------------------------------------------------------------------
 
 

@@ -91,6 +91,15 @@ class Requests(Section):
     """Requests a month. Default 1,000,000."""
 
 
+class AppConfigProfile(Section):
+    """Reads of one configuration profile (its feature flags) by its clients."""
+
+    requests: float = Field(default=1_000_000, ge=0)
+    """Configuration requests a month (`GetLatestConfiguration` polls). Default 1,000,000."""
+    configurations_received: float = Field(default=1_000, ge=0)
+    """Configurations delivered a month (each new version to each client). Default 1,000."""
+
+
 class SnsTopic(Section):
     publishes: float = Field(default=1_000_000, ge=0)
     """Publish requests a month. Default 1,000,000."""
@@ -189,6 +198,7 @@ class Usage(Section):
     waf_web_acl: Requests = Requests()
     cognito_user_pool: CognitoUserPool = CognitoUserPool()
     http_api: Requests = Requests()
+    app_config_profile: AppConfigProfile = AppConfigProfile()
     prometheus_workspace: PrometheusWorkspace = PrometheusWorkspace()
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()

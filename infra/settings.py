@@ -45,6 +45,7 @@ from components.values import (
     TGW_ID,
     az_id_prefix,
     multi_tenant,
+    url_problem,
 )
 from infra import naming
 from stacks.profiles import PROFILES, Tier, deep_merge
@@ -558,6 +559,164 @@ def as_slo(name: str, item: SloSettings) -> slo.Slo:
     )
 
 
+class ContinuousDeploymentSettings(_Model):
+    """CloudFront continuous deployment: a staging distribution for safe SPA releases."""
+
+    enabled: bool = True
+    """Default: on (the dev profile turns it off)."""
+    traffic: Literal["header", "weight"] = "header"
+    """Which viewers reach staging: requests with the `aws-cf-cd-staging: true` header
+    (default), or a share of all viewers (`weight`)."""
+    weight: float = Field(default=0.05, gt=0, le=0.15)
+    """The share of viewers with `traffic: weight`, above 0 and at most 0.15. Default 0.05."""
+
+
+class EdgeSettings(_Model):
+    """CloudFront + WAF for the SPA (ADR 0013). Off until the data-store issue's
+    `cdn-assets` bucket is in the program: the distribution serves that bucket."""
+
+    enabled: bool = False
+    """Default: off in every profile until the `cdn-assets` bucket exists (see above)."""
+    domain_name: str | None = None
+    """The SPA's host name (app.gam.example.org). Required when enabled."""
+    hosted_zone_id: str | None = None
+    """The public Route 53 hosted zone of domainName (Z...). Required when enabled."""
+    release: str | None = None
+    """The SPA version viewers get: the cdn-assets bucket's `releases/<release>/` folder.
+    Required when enabled; the deploy workflow sets it to promote a release."""
+    staging_release: str | None = None
+    """The version the staging distribution serves (continuous deployment). Default: release."""
+    content_security_policy: str = (
+        "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+        "style-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+    """The Content-Security-Policy header. Default: same-origin only."""
+    referrer_policy: str = "strict-origin-when-cross-origin"
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """Default from the profile."""
+    rate_limit: int = Field(default=2000, ge=10, le=2_000_000_000)
+    """Requests per client IP in 5 minutes before WAF blocks it. Default from the profile."""
+    blocked_countries: tuple[str, ...] = ()
+    """ISO 3166 alpha-2 country codes WAF blocks. Default: none."""
+    api_origin_domain: str | None = None
+    """The `/api/*` origin's host name. Default: the identity section's HTTP API."""
+    waf_log_retention_days: int = 365
+    """Retention of the WAF logs, a CloudWatch-allowed value. Default from the profile."""
+    continuous_deployment: ContinuousDeploymentSettings = ContinuousDeploymentSettings()
+
+    @field_validator("blocked_countries")
+    @classmethod
+    def _countries(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in codes if not re.fullmatch(r"[A-Z]{2}", c)]
+        if bad:
+            raise ValueError(f"{bad} are not ISO 3166 alpha-2 codes such as KP")
+        return codes
+
+    @field_validator("domain_name", "api_origin_domain")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith(".") or not DOMAIN.match(value)):
+            raise ValueError(f"{value!r} is not a host name such as app.gam.example.org")
+        return value
+
+    @field_validator("release", "staging_release")
+    @classmethod
+    def _release(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
+            raise ValueError(f"{value!r} is not a release name (letters, digits, . _ -)")
+        return value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", value):
+            raise ValueError(f"{value!r} is not a hosted zone id (Z and upper-case letters)")
+        return value
+
+    @field_validator("waf_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _enabled_needs(self) -> EdgeSettings:
+        if not self.enabled:
+            return self
+        required = ("domain_name", "hosted_zone_id", "release")
+        missing = [k for k in required if getattr(self, k) is None]
+        problems = [f"enabled needs {[to_camel(k) for k in missing]}"] if missing else []
+        problems.append(
+            "the edge serves the data-store issue's cdn-assets bucket, which this program "
+            "does not create yet; leave it off until it does (ADR 0013)"
+        )
+        raise ValueError("; ".join(problems))
+
+
+class IdentitySettings(_Model):
+    """Cognito user pool, the SPA's client and the HTTP API with its JWT authorizer (ADR 0014)."""
+
+    enabled: bool = True
+    callback_urls: tuple[str, ...] = ()
+    """Where Cognito may return the SPA after sign-in: HTTPS (http only for localhost).
+    Required when enabled (the dev profile lists localhost)."""
+    logout_urls: tuple[str, ...] = ()
+    """Where Cognito may return the SPA after sign-out. Required when enabled."""
+    domain_prefix: str | None = None
+    """The hosted sign-in domain's prefix. Default: `<project>-<stack>` (gam-platform-dev)."""
+    mfa: Literal["OPTIONAL", "ON"] = "ON"
+    """Multi-factor authentication: OPTIONAL or ON (required). Default from the profile."""
+    threat_protection: bool = False
+    """Cognito threat protection, enforced (the Plus tier). Default from the profile."""
+    access_token_minutes: int = Field(default=60, ge=5, le=1440)
+    id_token_minutes: int = Field(default=60, ge=5, le=1440)
+    refresh_token_days: int = Field(default=30, ge=1, le=3650)
+    api_listener_arn: str | None = None
+    """The internal API load balancer's HTTPS listener (the EKS issue's). Unset: the HTTP
+    API has no route yet."""
+    access_log_retention_days: int = 365
+    """Retention of the API's access logs, a CloudWatch-allowed value. Default from the profile."""
+
+    @field_validator("callback_urls", "logout_urls")
+    @classmethod
+    def _urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [p for p in (url_problem(u) for u in urls) if p]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return urls
+
+    @field_validator("access_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _urls_when_enabled(self) -> IdentitySettings:
+        missing = [to_camel(k) for k in ("callback_urls", "logout_urls") if not getattr(self, k)]
+        if self.enabled and missing:
+            raise ValueError(f"enabled needs {missing}: the SPA's sign-in and sign-out URLs")
+        return self
+
+
+class FeatureFlagsSettings(_Model):
+    """AWS AppConfig feature flags, rolled back on the API's 5xx alarm (ADR 0014)."""
+
+    enabled: bool = True
+    """Needs the identity section (its API's alarm is the rollback signal)."""
+    deployment_minutes: int = Field(default=10, ge=0, le=1440)
+    """How long a flag deployment takes to reach every client. Default from the profile."""
+    bake_minutes: int = Field(default=10, ge=0, le=1440)
+    """How long AppConfig watches the alarm afterwards. Default from the profile."""
+    growth_percent: float = Field(default=20, ge=1, le=100)
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -603,6 +762,22 @@ class Settings(_Model):
         return lake.model_copy(update={"replica_region": target})
 
     observability: ObservabilitySettings
+    edge: EdgeSettings = EdgeSettings()
+    identity: IdentitySettings
+    feature_flags: FeatureFlagsSettings = FeatureFlagsSettings()
+
+    @field_validator("feature_flags")
+    @classmethod
+    def _flags_need_identity(
+        cls, flags: FeatureFlagsSettings, info: ValidationInfo
+    ) -> FeatureFlagsSettings:
+        identity = info.data.get("identity")
+        if flags.enabled and identity is not None and not identity.enabled:
+            raise ValueError(
+                "feature flags roll back on the identity section's API alarm: enable "
+                "identity or set enabled: false here"
+            )
+        return flags
 
     @field_validator("image_cache")
     @classmethod

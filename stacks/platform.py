@@ -10,6 +10,9 @@ from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
+from components.edge import EdgeDeliveryArgs
+from components.feature_flags import FeatureFlags, FeatureFlagsArgs
+from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
@@ -103,6 +106,57 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
+    ident = settings.identity
+    if ident.enabled:
+        identity = Identity(
+            settings.name("identity"),
+            IdentityArgs(
+                domain_prefix=ident.domain_prefix or f"{settings.project}-{settings.stack}",
+                callback_urls=ident.callback_urls,
+                logout_urls=ident.logout_urls,
+                mfa=ident.mfa,
+                threat_protection=ident.threat_protection,
+                deletion_protection=settings.protect_stateful_resources,
+                access_token_minutes=ident.access_token_minutes,
+                id_token_minutes=ident.id_token_minutes,
+                refresh_token_days=ident.refresh_token_days,
+                listener_arn=ident.api_listener_arn,
+                subnet_ids=network.private_subnet_ids,
+                vpc_id=network.vpc_id,
+                vpc_cidr=net.vpc_cidr,
+                log_retention_days=ident.access_log_retention_days,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["userPoolId"] = identity.user_pool_id
+        outputs["spaClientId"] = identity.client_id
+        outputs["tokenIssuer"] = identity.issuer
+        outputs["signInDomain"] = identity.hosted_domain
+        outputs["apiEndpoint"] = identity.api_endpoint
+        flags = settings.feature_flags
+        if flags.enabled:
+            feature_flags = FeatureFlags(
+                settings.name("flags"),
+                FeatureFlagsArgs(
+                    environment=settings.stack,
+                    rollback_alarm_arns=[identity.api_errors_alarm_arn],
+                    deployment_minutes=flags.deployment_minutes,
+                    bake_minutes=flags.bake_minutes,
+                    growth_percent=flags.growth_percent,
+                    tags=settings.tags,
+                ),
+            )
+            outputs["featureFlags"] = pulumi.Output.from_input(
+                {
+                    "applicationId": feature_flags.application_id,
+                    "environmentId": feature_flags.environment_id,
+                    "profileId": feature_flags.profile_id,
+                    "deploymentStrategyId": feature_flags.deployment_strategy_id,
+                }
+            )
+    # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
+    # it off until that bucket is in this program; `edge_args` is its wiring then.
     return outputs
 
 
@@ -203,3 +257,40 @@ def _cache(settings: Settings, network: Networking) -> dict[str, pulumi.Output[A
         "cacheEndpoint": redis.endpoint,
         "cacheUserName": pulumi.Output.from_input(redis.user_name),
     }
+
+
+def edge_args(
+    settings: Settings,
+    *,
+    assets_bucket_arn: pulumi.Input[str],
+    assets_bucket_regional_domain_name: pulumi.Input[str],
+    log_bucket_domain_name: pulumi.Input[str],
+    api_origin_domain: pulumi.Input[str] | None,
+) -> EdgeDeliveryArgs:
+    """EdgeDelivery's arguments from `gam:edge` and the buckets it serves and logs to;
+    the API origin is `gam:edge.apiOriginDomain` when set, else `api_origin_domain`."""
+    edge = settings.edge
+    if edge.domain_name is None or edge.hosted_zone_id is None or edge.release is None:
+        raise ValueError("gam:edge needs domainName, hostedZoneId and release")
+    deploy = edge.continuous_deployment
+    return EdgeDeliveryArgs(
+        assets_bucket_arn=assets_bucket_arn,
+        assets_bucket_regional_domain_name=assets_bucket_regional_domain_name,
+        log_bucket_domain_name=log_bucket_domain_name,
+        domain_name=edge.domain_name,
+        hosted_zone_id=edge.hosted_zone_id,
+        content_security_policy=edge.content_security_policy,
+        release=edge.release,
+        staging_release=edge.staging_release,
+        referrer_policy=edge.referrer_policy,
+        api_origin_domain=edge.api_origin_domain or api_origin_domain,
+        price_class=edge.price_class,
+        rate_limit=edge.rate_limit,
+        blocked_countries=edge.blocked_countries,
+        continuous_deployment=deploy.enabled,
+        staging_traffic=deploy.traffic,
+        staging_weight=deploy.weight,
+        waf_log_retention_days=edge.waf_log_retention_days,
+        protect=settings.protect_stateful_resources,
+        tags=settings.tags,
+    )

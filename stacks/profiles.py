@@ -20,6 +20,8 @@ EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
 # in 2 AZs costs $16 a month and pays for itself only above ~420 GB a month of NAT data
 # (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
 DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
+# The SPA's development server (Vite) is dev's only sign-in origin until the edge is on.
+DEV_SPA = "http://localhost:5173"
 
 
 def _data_lake(
@@ -130,6 +132,20 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 30,
             "traceSamplingRate": 1,
         },
+        "edge": {
+            "priceClass": "PriceClass_100",
+            "rateLimit": 1000,
+            "wafLogRetentionDays": 30,
+            "continuousDeployment": {"enabled": False},
+        },
+        "identity": {
+            "mfa": "OPTIONAL",
+            "threatProtection": False,
+            "callbackUrls": [f"{DEV_SPA}/auth/callback"],
+            "logoutUrls": [f"{DEV_SPA}/"],
+            "accessLogRetentionDays": 30,
+        },
+        "featureFlags": {"deploymentMinutes": 0, "bakeMinutes": 0, "growthPercent": 100},
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -156,6 +172,14 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 90,
             "traceSamplingRate": 0.1,
         },
+        "edge": {
+            "priceClass": "PriceClass_100",
+            "rateLimit": 2000,
+            "wafLogRetentionDays": 90,
+            "continuousDeployment": {"enabled": True, "traffic": "header"},
+        },
+        "identity": {"mfa": "ON", "threatProtection": False, "accessLogRetentionDays": 90},
+        "featureFlags": {"deploymentMinutes": 5, "bakeMinutes": 5, "growthPercent": 50},
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -185,6 +209,14 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 365,
             "traceSamplingRate": 0.05,
         },
+        "edge": {
+            "priceClass": "PriceClass_200",
+            "rateLimit": 2000,
+            "wafLogRetentionDays": 365,
+            "continuousDeployment": {"enabled": True, "traffic": "weight", "weight": 0.05},
+        },
+        "identity": {"mfa": "ON", "threatProtection": True, "accessLogRetentionDays": 365},
+        "featureFlags": {"deploymentMinutes": 20, "bakeMinutes": 30, "growthPercent": 20},
     },
 }
 

@@ -187,6 +187,8 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
         "gam-prod-data",
         "gam-prod-data-raw",  # a component inside another is a component of its own
         "gam-prod-dns-firewall",
+        "gam-prod-flags",
+        "gam-prod-identity",
         "gam-prod-images",
         "gam-prod-network",
         "gam-prod-obs",

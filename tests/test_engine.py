@@ -92,9 +92,13 @@ def test_secret_inputs_keep_the_engines_secret_encoding_and_are_masked_in_json(
     assert param.to_json()["inputs"]["value"] == MASK
 
 
-def test_ids_and_arns_are_plausible_in_the_stacks_region_and_fake_account(options_record) -> None:
-    key = options_record.one("aws:kms/key:Key")
-    assert key.outputs["arn"] == f"arn:aws:kms:eu-west-1:{FAKE_ACCOUNT}:key/{key.id}"
+def test_ids_and_arns_are_in_the_fake_account_and_the_region_of_their_provider(
+    options_record,
+) -> None:
+    key = options_record.one("aws:kms/key:Key")  # on an explicit us-west-2 provider
+    assert key.outputs["arn"] == f"arn:aws:kms:us-west-2:{FAKE_ACCOUNT}:key/{key.id}"
+    parameter = options_record.one("aws:ssm/parameter:Parameter")  # the default provider
+    assert parameter.outputs["arn"].startswith(f"arn:aws:ssm:eu-west-1:{FAKE_ACCOUNT}:")
 
 
 def test_runs_are_deterministic() -> None:

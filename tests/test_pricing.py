@@ -347,6 +347,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         4 * p("apigateway.http.million"),
     ),
     (
+        "aws:appconfig/configurationProfile:ConfigurationProfile",
+        {"type": "AWS.AppConfig.FeatureFlags", "locationUri": "hosted"},
+        {"appConfigProfile": {"requests": 3_000_000, "configurationsReceived": 500}},
+        Facts(),
+        0,
+        3 * p("appconfig.requests.million") + 500 * p("appconfig.received"),
+    ),
+    (
         "aws:amp/workspace:Workspace",
         {},
         {"prometheusWorkspace": {"samples": 100_000_000, "storageGb": 20}},

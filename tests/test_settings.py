@@ -27,6 +27,11 @@ BASE: dict[str, Any] = {
             "aggregateThreat": "rslvr-fdl-0000000000000003",
         }
     },
+    # identity is on in every tier; only dev's profile has sign-in URLs (localhost)
+    "gam:identity": {
+        "callbackUrls": ["https://app.gam.example.org/auth/callback"],
+        "logoutUrls": ["https://app.gam.example.org/"],
+    },
 }
 PROD_NETWORK = {
     "vpcCidr": "10.30.0.0/16",

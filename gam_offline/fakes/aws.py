@@ -8,6 +8,7 @@ formats, in the stack's region and the fake account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from components.values import az_id_prefix
@@ -329,8 +330,8 @@ def _backup_selection(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"id": _uuid(ctx, "selection")}
 
 
-def _uuid(ctx: FakeContext, kind: str) -> str:
-    h = digest(ctx.resource_id, kind, length=32)
+def _uuid(ctx: FakeContext, *parts: str) -> str:
+    h = digest(ctx.resource_id, *parts, length=32)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -621,3 +622,258 @@ def _xray_encryption_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
 @fake("aws:xray/samplingRule:SamplingRule", id_input="ruleName")
 def _xray_sampling_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"arn": _arn(ctx, "xray", f"sampling-rule/{ctx.resource_id}")}
+
+
+# --- CloudFront, ACM, Route 53 records ------------------------------------------------
+# CloudFront is global: its ARNs carry no region (`arn:aws:cloudfront::<account>:...`).
+
+
+def _cloudfront_id(ctx: FakeContext, *parts: str) -> str:
+    """CloudFront's ids: `E` and 13 upper-case letters and digits (E2QWRUHEXAMPLE)."""
+    return "E" + _hex(ctx, *parts)[:13].upper()
+
+
+@fake("aws:cloudfront/distribution:Distribution")
+def _distribution(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    distribution_id = _cloudfront_id(ctx, "distribution")
+    return {
+        "id": distribution_id,
+        "arn": f"arn:{PARTITION}:cloudfront::{ctx.account}:distribution/{distribution_id}",
+        "domainName": f"d{_hex(ctx, 'domain')[:13]}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",  # every distribution's alias target zone
+        "status": "Deployed",
+        "etag": _hex(ctx, "etag")[:14].upper(),
+        "callerReference": _uuid(ctx, "caller"),
+        "inProgressValidationBatches": 0,
+        "lastModifiedTime": "2026-01-01T00:00:00Z",
+        "staging": bool(inputs.get("staging", False)),
+    }
+
+
+@fake("aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy")
+def _continuous_deployment_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": _uuid(ctx, "policy"), "etag": _hex(ctx, "etag")[:14].upper()}
+
+
+def _cloudfront_policy(kind: str) -> None:
+    def outputs(inputs: Inputs, ctx: FakeContext) -> Outputs:
+        policy_id = _uuid(ctx, kind)
+        arn = f"arn:{PARTITION}:cloudfront::{ctx.account}:{kind}/{policy_id}"
+        return {"id": policy_id, "arn": arn, "etag": _hex(ctx, "etag")[:14].upper()}
+
+    token = kind[0].lower() + kind.title().replace("-", "")[1:]
+    name = token[0].upper() + token[1:]
+    fake(f"aws:cloudfront/{token}:{name}")(outputs)
+
+
+for _kind in ("cache-policy", "origin-request-policy", "response-headers-policy"):
+    _cloudfront_policy(_kind)
+
+
+@fake("aws:cloudfront/originAccessControl:OriginAccessControl")
+def _origin_access_control(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    oac_id = _cloudfront_id(ctx, "oac")
+    return {
+        "id": oac_id,
+        "arn": f"arn:{PARTITION}:cloudfront::{ctx.account}:origin-access-control/{oac_id}",
+        "etag": _hex(ctx, "etag")[:14].upper(),
+    }
+
+
+@fake("aws:acm/certificate:Certificate")
+def _certificate(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A DNS-validated certificate: one CNAME per name to prove control of the domain."""
+    arn = _arn(ctx, "acm", f"certificate/{_uuid(ctx, 'certificate')}")
+    names = [inputs.get("domainName"), *(inputs.get("subjectAlternativeNames") or [])]
+    options = [
+        {
+            "domainName": name,
+            "resourceRecordName": f"_{_hex(ctx, str(name))[:32]}.{name}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_hex(ctx, 'value', str(name))[:32]}.acm-validations.aws.",
+        }
+        for name in names
+        if name
+    ]
+    return {
+        "id": arn,
+        "arn": arn,
+        "domainValidationOptions": options,
+        "status": "PENDING_VALIDATION",
+        "type": "AMAZON_ISSUED",
+        "keyAlgorithm": inputs.get("keyAlgorithm") or "RSA_2048",
+        "validationMethod": inputs.get("validationMethod"),
+    }
+
+
+@fake("aws:acm/certificateValidation:CertificateValidation", id_input="certificateArn")
+def _certificate_validation(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": "2026-01-01 00:00:00 +0000 UTC"}
+
+
+@fake("aws:route53/record:Record")
+def _record(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Its id is `<zone>_<name>_<type>`; `fqdn` the name without the trailing dot."""
+    name = str(inputs.get("name") or "").rstrip(".")
+    return {"id": f"{inputs.get('zoneId')}_{name}_{inputs.get('type')}", "fqdn": name}
+
+
+# --- WAFv2 ---------------------------------------------------------------------------
+# A web ACL's ARN is `arn:aws:wafv2:<region>:<account>:<global|regional>/webacl/<name>/<id>`;
+# CLOUDFRONT-scope ACLs live in us-east-1 with `global`.
+
+
+@fake("aws:wafv2/webAcl:WebAcl")
+def _web_acl(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+    acl_id = _uuid(ctx, "acl")
+    name = inputs.get("name") or ctx.resource_id
+    return {
+        "id": acl_id,
+        "arn": _arn(ctx, "wafv2", f"{scope}/webacl/{name}/{acl_id}"),
+        "capacity": 700 + 50 * len(inputs.get("rules") or []),
+        "lockToken": _uuid(ctx, "lock"),
+        "applicationIntegrationUrl": "",
+    }
+
+
+@fake("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", id_input="resourceArn")
+def _web_acl_logging(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {}
+
+
+@fake("aws:wafv2/webAclAssociation:WebAclAssociation")
+def _web_acl_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": f"{inputs.get('webAclArn')},{inputs.get('resourceArn')}"}
+
+
+# --- Cognito, API Gateway (HTTP APIs), CloudWatch alarms ---------------------------------
+
+
+def _alnum(ctx: FakeContext, length: int, *parts: str, upper: bool = False) -> str:
+    """Base-36 characters from the digest: ids such as API Gateway's (`a1b2c3d4e5`)."""
+    number = int(digest(ctx.resource_id, *parts, length=32), 16)
+    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while len(out) < length:
+        number, rest = divmod(number, 36)
+        out += chars[rest]
+    return out.upper() if upper else out
+
+
+@fake("aws:cognito/userPool:UserPool")
+def _user_pool(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A pool's id is `<region>_` and 9 letters and digits; its tokens' issuer is
+    `https://cognito-idp.<region>.amazonaws.com/<id>`."""
+    pool_id = f"{ctx.region}_{_alnum(ctx, 9, 'pool').capitalize()}"
+    return {
+        "id": pool_id,
+        "arn": _arn(ctx, "cognito-idp", f"userpool/{pool_id}"),
+        "endpoint": f"cognito-idp.{ctx.region}.amazonaws.com/{pool_id}",
+        "creationDate": "2026-01-01T00:00:00Z",
+        "estimatedNumberOfUsers": 0,
+        "userPoolTier": inputs.get("userPoolTier") or "ESSENTIALS",
+    }
+
+
+@fake("aws:cognito/userPoolClient:UserPoolClient")
+def _user_pool_client(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A client's id is 26 lower-case letters and digits; no secret unless generated."""
+    secret = _hex(ctx, "secret") * 3 if inputs.get("generateSecret") else None
+    return {"id": _alnum(ctx, 26, "client"), "clientSecret": secret}
+
+
+@fake("aws:cognito/userPoolDomain:UserPoolDomain", id_input="domain")
+def _user_pool_domain(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "awsAccountId": ctx.account,
+        "cloudfrontDistribution": f"d{_hex(ctx, 'cf')[:13]}.cloudfront.net",
+        "cloudfrontDistributionArn": f"d{_hex(ctx, 'cf')[:13]}.cloudfront.net",
+        "cloudfrontDistributionZoneId": "Z2FDTNDATAQYW2",
+        "s3Bucket": "aws-cognito-prod-dub-assets",
+        "version": "20260101000000",
+    }
+
+
+@fake("aws:apigatewayv2/api:Api")
+def _http_api(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """An API's id is 10 letters and digits; its ARN `arn:aws:apigateway:<region>::/apis/<id>`."""
+    api_id = _alnum(ctx, 10, "api")
+    return {
+        "id": api_id,
+        "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{api_id}",
+        "apiEndpoint": f"https://{api_id}.execute-api.{ctx.region}.amazonaws.com",
+        "executionArn": _arn(ctx, "execute-api", api_id),
+        "routeSelectionExpression": "$request.method $request.path",
+        "apiKeySelectionExpression": "$request.header.x-api-key",
+        "ipAddressType": "ipv4",
+    }
+
+
+def _api_child(kind: str, length: int = 7) -> Callable[[Inputs, FakeContext], Outputs]:
+    def outputs(inputs: Inputs, ctx: FakeContext) -> Outputs:
+        child_id = _alnum(ctx, length, kind)
+        arn = f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{inputs.get('apiId')}/{kind}/{child_id}"
+        return {"id": child_id, "arn": arn}
+
+    return outputs
+
+
+fake("aws:apigatewayv2/authorizer:Authorizer")(_api_child("authorizers", 6))
+fake("aws:apigatewayv2/integration:Integration")(_api_child("integrations"))
+fake("aws:apigatewayv2/route:Route")(_api_child("routes"))
+
+
+@fake("aws:apigatewayv2/stage:Stage")
+def _stage(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    api, name = inputs.get("apiId"), inputs.get("name")
+    return {
+        "id": name,
+        "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{api}/stages/{name}",
+        "executionArn": _arn(ctx, "execute-api", f"{api}/{name}"),
+        "invokeUrl": f"https://{api}.execute-api.{ctx.region}.amazonaws.com/",
+    }
+
+
+@fake("aws:apigatewayv2/vpcLink:VpcLink")
+def _vpc_link(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    link_id = _alnum(ctx, 6, "vpclink")
+    return {"id": link_id, "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/vpclinks/{link_id}"}
+
+
+# --- AppConfig ------------------------------------------------------------------------
+# Ids are 7 lower-case letters and digits; the provider's id of an environment or a
+# profile is `<its id>:<application id>`.
+
+
+@fake("aws:appconfig/application:Application")
+def _appconfig_application(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    app_id = _alnum(ctx, 7, "app")
+    return {"id": app_id, "arn": _arn(ctx, "appconfig", f"application/{app_id}")}
+
+
+@fake("aws:appconfig/environment:Environment")
+def _appconfig_environment(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    app, env = inputs.get("applicationId"), _alnum(ctx, 7, "env")
+    return {
+        "id": f"{env}:{app}",
+        "environmentId": env,
+        "arn": _arn(ctx, "appconfig", f"application/{app}/environment/{env}"),
+        "state": "READY_FOR_DEPLOYMENT",
+    }
+
+
+@fake("aws:appconfig/configurationProfile:ConfigurationProfile")
+def _appconfig_profile(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    app, profile = inputs.get("applicationId"), _alnum(ctx, 7, "profile")
+    return {
+        "id": f"{profile}:{app}",
+        "configurationProfileId": profile,
+        "arn": _arn(ctx, "appconfig", f"application/{app}/configurationprofile/{profile}"),
+    }
+
+
+@fake("aws:appconfig/deploymentStrategy:DeploymentStrategy")
+def _appconfig_strategy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    strategy_id = _alnum(ctx, 7, "strategy")
+    return {"id": strategy_id, "arn": _arn(ctx, "appconfig", f"deploymentstrategy/{strategy_id}")}

@@ -14,6 +14,7 @@ DOMAINS = (
     "opensearch",
     "ecr",
     "edge",
+    "identity",
     "messaging",
     "kms",
     "iam",
