@@ -51,6 +51,7 @@ from gam_offline.records import (
     Record,
     RecordedResource,
     Ref,
+    downgrade_references,
 )
 
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
@@ -184,7 +185,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.stack_urn = self.current_urn
             return super().RegisterResource(request)
         position = len(self.recorded)  # synthetic children of a remote component go after it
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(_plain_references(request))
         self.recorded.insert(
             position,
             RecordedResource(
@@ -232,6 +233,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 _EMPTY_OPTIONS: dict[str, Any] = _options(resource_pb2.RegisterResourceRequest())
+
+
+def _plain_references(request: Any) -> Any:
+    """A remote component's inputs with resource references as their id (URN): the mock
+    monitor would rehydrate them into resources on its own thread's event loop, which the
+    program's loop cannot await (an `eks.ManagedNodeGroup` takes its `eks.Cluster`). Its
+    fake needs no more than the reference; the record keeps the original inputs."""
+    if not request.remote:
+        return request
+    forwarded = type(request)()
+    forwarded.CopyFrom(request)
+    forwarded.object.Clear()
+    forwarded.object.update(downgrade_references(_struct_to_dict(request.object)))
+    return forwarded
 
 
 # --- config ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
+from components.eks import EksCluster, EksClusterArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
 from infra.settings import Settings
@@ -73,4 +74,46 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    outputs.update(_eks(settings, network))
     return outputs
+
+
+# --- EKS (gam:eks) ---------------------------------------------------------------------
+
+WORKLOAD_NAMESPACES = ("gam-api", "gam-workers", "gam-spa")
+
+
+def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
+    """The cluster (ADR 0009): node groups from the profile, access from settings."""
+    eks = settings.eks
+    if not eks.enabled:
+        return {}
+    groups = eks.node_groups
+    cluster = EksCluster(
+        settings.name("eks"),
+        EksClusterArgs(
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            kubernetes_version=eks.kubernetes_version,
+            addon_versions=eks.addon_versions,
+            node_groups={
+                name: getattr(groups, name).spec(gpu=name == "gpu")
+                for name in ("system", "api", "worker", "gpu")
+                if getattr(groups, name).enabled
+            },
+            public_access_cidrs=eks.public_access_cidrs,
+            log_retention_days=eks.log_retention_days,
+            admin_role_arns=eks.access.admins,
+            viewer_role_arns=eks.access.viewers,
+            deployer_role_arns=eks.access.deployers,
+            deploy_namespaces=WORKLOAD_NAMESPACES,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "eksClusterName": cluster.cluster_name,
+        "eksEndpoint": cluster.endpoint,
+        "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
+        "eksNodeSecurityGroupId": cluster.node_security_group_id,
+    }

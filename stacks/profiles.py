@@ -21,6 +21,65 @@ EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
 # (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
 DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
 
+# EKS node groups per tier (ADR 0010, "Capacity"): Graviton throughout; workers scale to
+# zero outside prod, prod spreads system and api nodes over its three zones.
+EKS_PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {
+        "logRetentionDays": 30,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["t4g.large"],
+                "minSize": 1,
+                "desiredSize": 1,
+                "maxSize": 2,
+            },
+            "api": {"instanceTypes": ["t4g.large"], "minSize": 1, "desiredSize": 1, "maxSize": 2},
+            "worker": {
+                "instanceTypes": ["r7g.large"],
+                "minSize": 0,
+                "desiredSize": 0,
+                "maxSize": 3,
+            },
+        },
+    },
+    "staging": {
+        "logRetentionDays": 90,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["t4g.large"],
+                "minSize": 2,
+                "desiredSize": 2,
+                "maxSize": 3,
+            },
+            "api": {"instanceTypes": ["m7g.large"], "minSize": 1, "desiredSize": 1, "maxSize": 4},
+            "worker": {
+                "instanceTypes": ["r7g.large"],
+                "minSize": 0,
+                "desiredSize": 0,
+                "maxSize": 4,
+            },
+        },
+    },
+    "prod": {
+        "logRetentionDays": 365,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["m7g.large"],
+                "minSize": 3,
+                "desiredSize": 3,
+                "maxSize": 4,
+            },
+            "api": {"instanceTypes": ["m7g.xlarge"], "minSize": 3, "desiredSize": 3, "maxSize": 9},
+            "worker": {
+                "instanceTypes": ["r7g.xlarge"],
+                "minSize": 1,
+                "desiredSize": 2,
+                "maxSize": 10,
+            },
+        },
+    },
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "monthlyBudgetUsd": 400,
@@ -34,6 +93,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
+        "eks": EKS_PROFILES["dev"],
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -46,6 +106,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
+        "eks": EKS_PROFILES["staging"],
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -58,6 +119,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "dnsFirewall": {"queryLogRetentionDays": 365},
         "imageCache": {"enabled": True},
+        "eks": EKS_PROFILES["prod"],
     },
 }
 

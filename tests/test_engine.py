@@ -174,6 +174,8 @@ def test_remote_eks_cluster_gets_outputs_and_the_child_the_engine_would_see() ->
             endpoint_private_access=True,
             authentication_mode=eks.AuthenticationMode.API,
             skip_default_node_group=True,
+            use_default_vpc_cni=True,
+            create_oidc_provider=True,
         )
         pulumi.export("name", cluster.eks_cluster.name)
         pulumi.export("endpoint", cluster.eks_cluster.endpoint)
@@ -186,7 +188,7 @@ def test_remote_eks_cluster_gets_outputs_and_the_child_the_engine_would_see() ->
     assert component.remote and not component.custom
     assert child.parent == component.urn and child.options["synthetic"] is True
     assert child.inputs["vpcConfig"]["endpointPublicAccess"] is False
-    assert child.inputs["accessConfig"] == {"authenticationMode": "API"}
+    assert child.inputs["accessConfig"]["authenticationMode"] == "API"
     assert record.outputs["name"] == child.id
     assert record.outputs["endpoint"].endswith(".eu-west-1.eks.amazonaws.com")
     assert record.outputs["oidc"].startswith(
