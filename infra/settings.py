@@ -423,6 +423,40 @@ class EksSettings(_Model):
         return value
 
 
+# --- gam:workloads -----------------------------------------------------------------------
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class WorkloadNamespaceNames(_Model):
+    api: str = "gam-api"
+    workers: str = "gam-workers"
+    spa: str = "gam-spa"
+
+    @model_validator(mode="after")
+    def _names(self) -> WorkloadNamespaceNames:
+        names = [self.api, self.workers, self.spa]
+        found = []
+        bad = [n for n in names if not _K8S_NAME.match(n) or n.startswith("kube-")]
+        if bad:
+            found.append(f"{bad} are not namespace names (lower-case DNS labels, not kube-*)")
+        if len(set(names)) != len(names):
+            found.append("two roles share a namespace; give each its own")
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class WorkloadsSettings(_Model):
+    """The workload namespaces in the cluster (`components.workloads`)."""
+
+    namespaces: WorkloadNamespaceNames = WorkloadNamespaceNames()
+    quota_cpu: str = "8"
+    """Each namespace's CPU quota (requests and limits). Default from the profile."""
+    quota_memory: str = "16Gi"
+    quota_pods: int = Field(default=50, ge=1)
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -446,6 +480,7 @@ class Settings(_Model):
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
     eks: EksSettings = EksSettings()
+    workloads: WorkloadsSettings = WorkloadsSettings()
 
     @field_validator("image_cache")
     @classmethod

@@ -6,10 +6,12 @@ from typing import Any
 
 import pulumi
 
+from components import cidr
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
+from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import Settings
 
 
@@ -80,8 +82,6 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
 
 # --- EKS (gam:eks) ---------------------------------------------------------------------
 
-WORKLOAD_NAMESPACES = ("gam-api", "gam-workers", "gam-spa")
-
 
 def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings."""
@@ -89,6 +89,8 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
     if not eks.enabled:
         return {}
     groups = eks.node_groups
+    workloads = settings.workloads
+    names = workloads.namespaces.model_dump()
     cluster = EksCluster(
         settings.name("eks"),
         EksClusterArgs(
@@ -106,12 +108,28 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
             admin_role_arns=eks.access.admins,
             viewer_role_arns=eks.access.viewers,
             deployer_role_arns=eks.access.deployers,
-            deploy_namespaces=WORKLOAD_NAMESPACES,
+            deploy_namespaces=tuple(names.values()),
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
     )
+    plan = cidr.plan(settings.network.vpc_cidr, settings.network.az_count)
+    namespaces = WorkloadNamespaces(
+        settings.name("workloads"),
+        WorkloadNamespacesArgs(
+            provider=cluster.provider,
+            names=names,
+            quota=Quota(
+                cpu=workloads.quota_cpu, memory=workloads.quota_memory, pods=workloads.quota_pods
+            ),
+            load_balancer_cidrs=plan.public,
+            data_cidrs=plan.data,
+            tags=settings.tags,
+        ),
+        pulumi.ResourceOptions(depends_on=[cluster]),
+    )
     return {
+        "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
         "eksClusterName": cluster.cluster_name,
         "eksEndpoint": cluster.endpoint,
         "eksClusterSecurityGroupId": cluster.cluster_security_group_id,

@@ -94,6 +94,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["dev"],
+        "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -107,6 +108,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["staging"],
+        "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -120,6 +122,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 365},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["prod"],
+        "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
     },
 }
 

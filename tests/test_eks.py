@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -255,3 +256,73 @@ def test_addons_are_pinned_and_the_cni_enforces_network_policies(
             "kube-system",
             account,
         )
+
+
+# --- the component alone: access entries and a workload role --------------------------
+
+
+@functools.cache
+def _component_record() -> Record:
+    from components.eks import EksCluster, EksClusterArgs
+    from components.tags import standard_tags
+    from gam_offline import engine
+
+    def program() -> None:
+        cluster = EksCluster(
+            "gam-test-eks",
+            EksClusterArgs(
+                vpc_id="vpc-0123",
+                private_subnet_ids=["subnet-1", "subnet-2"],
+                kubernetes_version="1.35",
+                addon_versions=settings.EksSettings().addon_versions,
+                node_groups={"system": eks_spec.NodeGroupSpec(("t4g.large",), 1, 1, 2)},
+                admin_role_arns=("arn:aws:iam::123456789012:role/admin",),
+                viewer_role_arns=("arn:aws:iam::123456789012:role/viewer",),
+                deployer_role_arns=("arn:aws:iam::123456789012:role/ci",),
+                deploy_namespaces=("gam-api", "gam-workers"),
+                tags=standard_tags(project="gam", environment="test", owner="o1", cost_center="c1"),
+            ),
+        )
+        cluster.workload_role("gam-api", "api", '{"Version": "2012-10-17", "Statement": []}')
+
+    return engine.run_program(program, region="eu-west-1")
+
+
+def test_access_entries_grant_admins_viewers_and_deployers_only_their_scope() -> None:
+    record = _component_record()
+    associations = {
+        r.name.removeprefix("gam-test-eks-"): r.plain_inputs()
+        for r in record.by_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    }
+    scopes = {
+        name: (a["policyArn"].rsplit("/", 1)[1], a["accessScope"])
+        for name, a in associations.items()
+    }
+    assert scopes == {
+        "admin-0-AmazonEKSClusterAdminPolicy": ("AmazonEKSClusterAdminPolicy", {"type": "cluster"}),
+        "viewer-0-AmazonEKSViewPolicy": ("AmazonEKSViewPolicy", {"type": "cluster"}),
+        "deployer-0-AmazonEKSEditPolicy": (
+            "AmazonEKSEditPolicy",
+            {"type": "namespace", "namespaces": ["gam-api", "gam-workers"]},
+        ),
+    }
+    entries = {
+        r.plain_inputs()["principalArn"]: r.plain_inputs()
+        for r in record.by_type("aws:eks/accessEntry:AccessEntry")
+    }
+    assert entries["arn:aws:iam::123456789012:role/ci"]["kubernetesGroups"] == ["gam:deployers"]
+
+
+def test_a_workload_role_is_associated_with_its_service_account_and_trusts_only_it() -> None:
+    record = _component_record()
+    association = record.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").plain_inputs()
+    assert (association["namespace"], association["serviceAccount"]) == ("gam-api", "api")
+    role = next(
+        r for r in record.by_type("aws:iam/role:Role") if r.outputs["arn"] == association["roleArn"]
+    )
+    (statement,) = json.loads(role.plain_inputs()["assumeRolePolicy"])["Statement"]
+    assert (
+        statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == "api"
+    )
+    cluster = record.one("aws:eks/cluster:Cluster")
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == cluster.outputs["arn"]
