@@ -457,6 +457,36 @@ class WorkloadsSettings(_Model):
     quota_pods: int = Field(default=50, ge=1)
 
 
+# --- gam:clusterServices ----------------------------------------------------------------
+
+
+class ClusterServicesSettings(_Model):
+    """The cluster's controllers and agents (`components.cluster_services`, ADR 0011)."""
+
+    enabled: bool = True
+    prometheus_workspace_id: str | None = None
+    """Amazon Managed Prometheus workspace (ws-...) for the collector's metrics, until the
+    observability stack provides one. Default: traces to X-Ray only."""
+    container_log_retention_days: int = 365
+    """Retention of the container logs. Default from the profile."""
+
+    @field_validator("prometheus_workspace_id")
+    @classmethod
+    def _workspace(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^ws-[0-9a-f-]{8,}$", value):
+            raise ValueError(f"{value!r} is not a workspace id (ws-...)")
+        return value
+
+    @field_validator("container_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -481,6 +511,7 @@ class Settings(_Model):
     image_cache: ImageCacheSettings
     eks: EksSettings = EksSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
+    cluster_services: ClusterServicesSettings = ClusterServicesSettings()
 
     @field_validator("image_cache")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components import cidr
+from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.image_cache import ImageCache, ImageCacheArgs
@@ -128,7 +129,23 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
         ),
         pulumi.ResourceOptions(depends_on=[cluster]),
     )
-    return {
+    outputs: dict[str, pulumi.Output[Any]] = {}
+    services = settings.cluster_services
+    if services.enabled:
+        cluster_services = ClusterServices(
+            settings.name("cluster-services"),
+            ClusterServicesArgs(
+                cluster=cluster,
+                vpc_id=network.vpc_id,
+                secrets_prefix=settings.name(),
+                prometheus_workspace_id=services.prometheus_workspace_id,
+                log_retention_days=services.container_log_retention_days,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["containerLogGroupName"] = cluster_services.log_group_name
+    return outputs | {
         "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
         "eksClusterName": cluster.cluster_name,
         "eksEndpoint": cluster.endpoint,

@@ -94,6 +94,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 30},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["dev"],
+        "clusterServices": {"containerLogRetentionDays": 30},
         "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
     },
     "staging": {
@@ -108,6 +109,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 90},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["staging"],
+        "clusterServices": {"containerLogRetentionDays": 90},
         "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
     },
     "prod": {
@@ -122,6 +124,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dnsFirewall": {"queryLogRetentionDays": 365},
         "imageCache": {"enabled": True},
         "eks": EKS_PROFILES["prod"],
+        "clusterServices": {"containerLogRetentionDays": 365},
         "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
     },
 }

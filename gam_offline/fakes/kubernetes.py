@@ -67,3 +67,26 @@ def _role_binding(inputs: Inputs, ctx: FakeContext) -> Outputs:
 def _pod_disruption_budget(inputs: Inputs, ctx: FakeContext) -> Outputs:
     status = {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0}
     return {**_object(inputs, ctx), "status": status}
+
+
+@fake("kubernetes:helm.sh/v3:Release")
+def _helm_release(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The release as Helm reports it after an install; the id is `<namespace>/<name>`."""
+    namespace = inputs.get("namespace") or "default"
+    name = inputs.get("name") or ctx.resource_id
+    return {
+        "id": f"{namespace}/{name}",
+        "status": {
+            "name": name,
+            "namespace": namespace,
+            "chart": inputs.get("chart"),
+            "version": inputs.get("version"),
+            "revision": 1,
+            "status": "deployed",
+        },
+    }
+
+
+@fake("kubernetes:external-secrets.io/v1:ClusterSecretStore")
+def _cluster_secret_store(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return _object(inputs, ctx, namespaced=False)
