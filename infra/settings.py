@@ -487,6 +487,15 @@ class ClusterServicesSettings(_Model):
         return value
 
 
+class FargateSettings(_Model):
+    """The optional ECS Fargate cluster for lightweight tasks (`components.fargate`)."""
+
+    enabled: bool = False
+    """Default: off in every tier."""
+    spot_weight: int = Field(default=0, ge=0, le=10)
+    """Tasks on FARGATE_SPOT per task on FARGATE. Default 0."""
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -512,6 +521,7 @@ class Settings(_Model):
     eks: EksSettings = EksSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     cluster_services: ClusterServicesSettings = ClusterServicesSettings()
+    fargate: FargateSettings = FargateSettings()
 
     @field_validator("image_cache")
     @classmethod

@@ -10,6 +10,7 @@ from components import cidr
 from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.eks import EksCluster, EksClusterArgs
+from components.fargate import FargateFallback, FargateFallbackArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.networking import Networking, NetworkingArgs
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
@@ -78,6 +79,17 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
     outputs.update(_eks(settings, network))
+    if settings.fargate.enabled:
+        fallback = FargateFallback(
+            settings.name("fargate"),
+            FargateFallbackArgs(
+                exec_log_retention_days=settings.network.flow_log_retention_days,
+                spot_weight=settings.fargate.spot_weight,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["fargateClusterArn"] = fallback.cluster_arn
     return outputs
 
 

@@ -407,6 +407,21 @@ def _eks_pod_identity_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
     }
 
 
+# --- ECS ------------------------------------------------------------------------------
+
+
+@fake("aws:ecs/cluster:Cluster")
+def _ecs_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A cluster's id is its ARN."""
+    arn = _arn(ctx, "ecs", f"cluster/{inputs.get('name') or ctx.resource_id}")
+    return {"id": arn, "arn": arn}
+
+
+@fake("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", id_input="clusterName")
+def _ecs_capacity_providers(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {}
+
+
 # --- ECR ------------------------------------------------------------------------------
 
 
