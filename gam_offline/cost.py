@@ -170,6 +170,15 @@ def component_of(record: Record, resource: RecordedResource) -> str:
     return STACK_COMPONENT
 
 
+# Not AWS resources: providers (API clients) and objects inside the cluster, whose
+# compute is priced on the node groups.
+NOT_BILLED_PACKAGES = ("pulumi:providers:", "kubernetes:")
+
+
+def not_billed(type_: str) -> bool:
+    return type_.startswith(NOT_BILLED_PACKAGES)
+
+
 def facts(resources: Sequence[RecordedResource]) -> Facts:
     counts = Counter(r.type for r in resources)
     firewalls = [r for r in resources if r.type == "aws:networkfirewall/firewall:Firewall"]
@@ -188,6 +197,16 @@ def facts(resources: Sequence[RecordedResource]) -> Facts:
         interface_endpoints=len(interface),
         internet_gateways=counts["aws:ec2/internetGateway:InternetGateway"],
         transit_gateway_attachments=counts["aws:ec2transitgateway/vpcAttachment:VpcAttachment"],
+        launch_template_volumes={
+            str(r.id): float(
+                ((r.plain_inputs().get("blockDeviceMappings") or [{}])[0].get("ebs") or {}).get(
+                    "volumeSize"
+                )
+                or 0
+            )
+            for r in resources
+            if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+        },
     )
 
 
@@ -218,10 +237,8 @@ def estimate(
 ) -> Estimate:
     """Price every custom resource of `record`. Raises `UsageError` when the usage file's
     per-resource overrides do not fit the stack."""
-    # explicit providers (`aws.Provider(region=...)`) are custom resources but not AWS's
-    resources = [
-        r for r in record.resources if r.custom and not r.type.startswith("pulumi:providers:")
-    ]
+    # explicit providers and in-cluster objects are custom resources but not AWS's bills
+    resources = [r for r in record.resources if r.custom and not not_billed(r.type)]
     problems = override_problems(usage, {r.name: pricing.usage_section(r.type) for r in resources})
     if problems:
         raise UsageError(usage_file or "the usage", problems)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -70,6 +70,9 @@ class Facts:
     interface_endpoints: int = 0
     internet_gateways: int = 0
     transit_gateway_attachments: int = 0
+    launch_template_volumes: Mapping[str, float] = field(default_factory=dict)
+    """Root volume GB by launch template id: a node group on a launch template of its own
+    takes its disk from there, not from `diskSize`."""
 
 
 @dataclass(frozen=True)
@@ -425,9 +428,14 @@ def _xray_sampling(inputs: Inputs, ctx: Context) -> list[Charge]:
 
 @pricer("aws:eks/cluster:Cluster", usage="eksCluster")
 def _eks_cluster(inputs: Inputs, ctx: Context) -> list[Charge]:
-    if ctx.use().extended_support:
-        return [ctx.hourly("eks.clusterExtended.hour", "EKS cluster (extended support)")]
-    return [ctx.hourly("eks.cluster.hour", "EKS cluster")]
+    """Support type STANDARD never costs more than the standard rate: EKS upgrades the
+    cluster when standard support ends. Anything else (EXTENDED, or unset, which AWS
+    treats as EXTENDED) is priced at the extended rate: what the cluster costs once its
+    version leaves standard support, the upper bound a budget must allow for."""
+    support = (inputs.get("upgradePolicy") or {}).get("supportType") or "unset, so EXTENDED"
+    if support == "STANDARD" and not ctx.use().extended_support:
+        return [ctx.hourly("eks.cluster.hour", "EKS cluster (support type STANDARD)")]
+    return [ctx.hourly("eks.clusterExtended.hour", f"EKS cluster (support type {support})")]
 
 
 def _gp3(
@@ -476,7 +484,8 @@ def _node_group(inputs: Inputs, ctx: Context) -> list[Charge]:
     types = inputs.get("instanceTypes") or ["t3.medium"]  # AWS's default
     nodes = float((inputs.get("scalingConfig") or {}).get("desiredSize") or 0)
     what = "EC2 spot (on-demand price)" if inputs.get("capacityType") == "SPOT" else "EC2"
-    disk = _number_input(inputs, "diskSize", 20)
+    template = str((inputs.get("launchTemplate") or {}).get("id") or "")
+    disk = ctx.facts.launch_template_volumes.get(template) or _number_input(inputs, "diskSize", 20)
     return [ctx.rated("ec2.instance", str(types[0]), what, nodes), *_gp3(ctx, disk, nodes)]
 
 

@@ -65,7 +65,8 @@ class DnsFirewall(Section):
 
 class EksCluster(Section):
     extended_support: bool = False
-    """The cluster's Kubernetes version is in extended support. Default false."""
+    """The cluster's Kubernetes version is in extended support (a cluster on support type
+    STANDARD never is; one on EXTENDED, or unset, is priced so anyway). Default false."""
 
 
 class RdsInstance(Section):

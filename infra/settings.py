@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr, slo
+from components import cidr, eks_spec, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -717,6 +717,211 @@ class FeatureFlagsSettings(_Model):
     growth_percent: float = Field(default=20, ge=1, le=100)
 
 
+# --- gam:eks ---------------------------------------------------------------------------
+
+
+class NodeGroupSettings(_Model):
+    """One managed node group (`components.eks_spec.NodeGroupSpec`)."""
+
+    enabled: bool = True
+    instance_types: tuple[str, ...] = ("m7g.large",)
+    """Graviton where the workload allows (cheaper per vCPU); one architecture per group."""
+    min_size: int = 1
+    desired_size: int = 1
+    max_size: int = 2
+    disk_size_gb: int = 50
+    """The root volume, gp3, encrypted with the cluster's node key."""
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+
+    @model_validator(mode="after")
+    def _shape(self) -> NodeGroupSettings:
+        found = eks_spec.node_group_problems("", self.spec()) if self.enabled else []
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+    def spec(self, gpu: bool = False) -> eks_spec.NodeGroupSpec:
+        return eks_spec.NodeGroupSpec(
+            instance_types=self.instance_types,
+            min_size=self.min_size,
+            desired_size=self.desired_size,
+            max_size=self.max_size,
+            disk_size_gb=self.disk_size_gb,
+            capacity_type=self.capacity_type,
+            gpu=gpu,
+        )
+
+
+class NodeGroupsSettings(_Model):
+    system: NodeGroupSettings = NodeGroupSettings()
+    api: NodeGroupSettings = NodeGroupSettings()
+    worker: NodeGroupSettings = NodeGroupSettings()
+    gpu: NodeGroupSettings = NodeGroupSettings(enabled=False, instance_types=("g6.xlarge",))
+    """Off by default."""
+
+    @model_validator(mode="after")
+    def _shapes(self) -> NodeGroupsSettings:
+        found = []
+        if self.gpu.enabled:
+            found += eks_spec.node_group_problems("gpu", self.gpu.spec(gpu=True))
+        if not self.system.enabled:
+            found.append("the system node group runs the cluster's add-ons; it cannot be off")
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class AccessSettings(_Model):
+    """IAM roles granted access to the cluster through access entries (never aws-auth)."""
+
+    admins: tuple[str, ...] = ()
+    """Cluster admins (AmazonEKSClusterAdminPolicy). Default none: the creator only."""
+    viewers: tuple[str, ...] = ()
+    """Read-only, cluster-wide (AmazonEKSViewPolicy)."""
+    deployers: tuple[str, ...] = ()
+    """The CI deploy role(s): edit in the workload namespaces only (AmazonEKSEditPolicy)."""
+
+    @field_validator("admins", "viewers", "deployers")
+    @classmethod
+    def _arns(cls, arns: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in arns if not _ROLE_ARN.match(a)]
+        if bad:
+            raise ValueError(f"{bad} are not IAM role ARNs (arn:aws:iam::123456789012:role/name)")
+        return arns
+
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+class EksSettings(_Model):
+    """The EKS cluster (`components.eks.EksCluster`)."""
+
+    enabled: bool = True
+    kubernetes_version: str = "1.35"
+    """A version EKS offers (`components.eks_spec.KUBERNETES_VERSIONS`)."""
+    addon_versions: dict[str, str] = {
+        "vpcCni": "v1.21.1-eksbuild.1",
+        "kubeProxy": "v1.35.0-eksbuild.2",
+        "coredns": "v1.12.4-eksbuild.1",
+        "podIdentityAgent": "v1.3.10-eksbuild.1",
+        "ebsCsiDriver": "v1.53.0-eksbuild.1",
+    }
+    """Pinned add-on versions by key; read them with `aws eks describe-addon-versions`."""
+    public_access_cidrs: tuple[str, ...] = ()
+    """Turns the public API endpoint on for these CIDRs only: dev only, never 0.0.0.0/0.
+    Default: none (private endpoint only)."""
+    log_retention_days: int = 365
+    """Retention of the control-plane logs. Default from the profile."""
+    access: AccessSettings = AccessSettings()
+    node_groups: NodeGroupsSettings = NodeGroupsSettings()
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        found = eks_spec.version_problems(value)
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+    @field_validator("addon_versions")
+    @classmethod
+    def _addons(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        found = eks_spec.addon_problems(value, info.data.get("kubernetes_version") or "")
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        found = eks_spec.public_access_problems(value)
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
+# --- gam:workloads -----------------------------------------------------------------------
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class WorkloadNamespaceNames(_Model):
+    api: str = "gam-api"
+    workers: str = "gam-workers"
+    spa: str = "gam-spa"
+
+    @model_validator(mode="after")
+    def _names(self) -> WorkloadNamespaceNames:
+        names = [self.api, self.workers, self.spa]
+        found = []
+        bad = [n for n in names if not _K8S_NAME.match(n) or n.startswith("kube-")]
+        if bad:
+            found.append(f"{bad} are not namespace names (lower-case DNS labels, not kube-*)")
+        if len(set(names)) != len(names):
+            found.append("two roles share a namespace; give each its own")
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class WorkloadsSettings(_Model):
+    """The workload namespaces in the cluster (`components.workloads`)."""
+
+    namespaces: WorkloadNamespaceNames = WorkloadNamespaceNames()
+    quota_cpu: str = "8"
+    """Each namespace's CPU quota (requests and limits). Default from the profile."""
+    quota_memory: str = "16Gi"
+    quota_pods: int = Field(default=50, ge=1)
+
+
+# --- gam:clusterServices ----------------------------------------------------------------
+
+
+class ClusterServicesSettings(_Model):
+    """The cluster's controllers and agents (`components.cluster_services`, ADR 0011)."""
+
+    enabled: bool = True
+    prometheus_workspace_id: str | None = None
+    """Amazon Managed Prometheus workspace (ws-...) for the collector's metrics, until the
+    observability stack provides one. Default: traces to X-Ray only."""
+    container_log_retention_days: int = 365
+    """Retention of the container logs. Default from the profile."""
+
+    @field_validator("prometheus_workspace_id")
+    @classmethod
+    def _workspace(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^ws-[0-9a-f-]{8,}$", value):
+            raise ValueError(f"{value!r} is not a workspace id (ws-...)")
+        return value
+
+    @field_validator("container_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
+            )
+        return value
+
+
+class FargateSettings(_Model):
+    """The optional ECS Fargate cluster for lightweight tasks (`components.fargate`)."""
+
+    enabled: bool = False
+    """Default: off in every tier."""
+    spot_weight: int = Field(default=0, ge=0, le=10)
+    """Tasks on FARGATE_SPOT per task on FARGATE. Default 0."""
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -739,6 +944,10 @@ class Settings(_Model):
     network: NetworkSettings
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
+    eks: EksSettings = EksSettings()
+    workloads: WorkloadsSettings = WorkloadsSettings()
+    cluster_services: ClusterServicesSettings = ClusterServicesSettings()
+    fargate: FargateSettings = FargateSettings()
     data_lake: DataLakeSettings = DataLakeSettings()
     messaging: MessagingSettings = MessagingSettings()
     registries: RegistriesSettings = RegistriesSettings()
@@ -866,12 +1075,22 @@ def _zone_rules(tier: str, region: Any, network: Mapping[str, Any]) -> list[tupl
     return []
 
 
+def _eks_tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The public API endpoint is for dev alone."""
+    raw = values.get("eks")
+    eks = raw if isinstance(raw, Mapping) else {}
+    if tier != "dev" and eks.get("publicAccessCidrs"):
+        key = f"{NAMESPACE}:eks.publicAccessCidrs"
+        return [(key, f"{tier} keeps the API endpoint private; remove publicAccessCidrs")]
+    return []
+
+
 def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Cross-field rules of a tier, checked on the raw values so they report alongside
     every other problem (not only once the rest is valid)."""
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    zones = _zone_rules(tier, values.get("region"), network)
+    zones = _zone_rules(tier, values.get("region"), network) + _eks_tier_rules(tier, values)
     cache = values.get("cache")
     if (
         tier != "dev"

@@ -6,11 +6,15 @@ from typing import Any
 
 import pulumi
 
+from components import cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
+from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.edge import EdgeDeliveryArgs
+from components.eks import EksCluster, EksClusterArgs
+from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
 from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
@@ -18,6 +22,7 @@ from components.messaging import PipelineMessaging, PipelineMessagingArgs, Queue
 from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
+from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
 
@@ -157,7 +162,89 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             )
     # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
     # it off until that bucket is in this program; `edge_args` is its wiring then.
+    outputs.update(_eks(settings, network))
+    if settings.fargate.enabled:
+        fallback = FargateFallback(
+            settings.name("fargate"),
+            FargateFallbackArgs(
+                exec_log_retention_days=settings.network.flow_log_retention_days,
+                spot_weight=settings.fargate.spot_weight,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["fargateClusterArn"] = fallback.cluster_arn
     return outputs
+
+
+def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
+    """The cluster (ADR 0009): node groups from the profile, access from settings."""
+    eks = settings.eks
+    if not eks.enabled:
+        return {}
+    groups = eks.node_groups
+    workloads = settings.workloads
+    names = workloads.namespaces.model_dump()
+    cluster = EksCluster(
+        settings.name("eks"),
+        EksClusterArgs(
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            kubernetes_version=eks.kubernetes_version,
+            addon_versions=eks.addon_versions,
+            node_groups={
+                name: getattr(groups, name).spec(gpu=name == "gpu")
+                for name in ("system", "api", "worker", "gpu")
+                if getattr(groups, name).enabled
+            },
+            public_access_cidrs=eks.public_access_cidrs,
+            log_retention_days=eks.log_retention_days,
+            admin_role_arns=eks.access.admins,
+            viewer_role_arns=eks.access.viewers,
+            deployer_role_arns=eks.access.deployers,
+            deploy_namespaces=tuple(names.values()),
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    plan = cidr.plan(settings.network.vpc_cidr, settings.network.az_count)
+    namespaces = WorkloadNamespaces(
+        settings.name("workloads"),
+        WorkloadNamespacesArgs(
+            provider=cluster.provider,
+            names=names,
+            quota=Quota(
+                cpu=workloads.quota_cpu, memory=workloads.quota_memory, pods=workloads.quota_pods
+            ),
+            load_balancer_cidrs=plan.public,
+            data_cidrs=plan.data,
+            tags=settings.tags,
+        ),
+        pulumi.ResourceOptions(depends_on=[cluster]),
+    )
+    outputs: dict[str, pulumi.Output[Any]] = {}
+    services = settings.cluster_services
+    if services.enabled:
+        cluster_services = ClusterServices(
+            settings.name("cluster-services"),
+            ClusterServicesArgs(
+                cluster=cluster,
+                vpc_id=network.vpc_id,
+                secrets_prefix=settings.name(),
+                prometheus_workspace_id=services.prometheus_workspace_id,
+                log_retention_days=services.container_log_retention_days,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        outputs["containerLogGroupName"] = cluster_services.log_group_name
+    return outputs | {
+        "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
+        "eksClusterName": cluster.cluster_name,
+        "eksEndpoint": cluster.endpoint,
+        "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
+        "eksNodeSecurityGroupId": cluster.node_security_group_id,
+    }
 
 
 # --- data stores, messaging, registries (issue 11) ----------------------------------------

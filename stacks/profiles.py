@@ -105,6 +105,65 @@ SLOS: dict[str, dict[str, Any]] = {
     },
 }
 
+# EKS node groups per tier (ADR 0010, "Capacity"): Graviton throughout; workers scale to
+# zero outside prod, prod spreads system and api nodes over its three zones.
+EKS_PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {
+        "logRetentionDays": 30,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["t4g.large"],
+                "minSize": 1,
+                "desiredSize": 1,
+                "maxSize": 2,
+            },
+            "api": {"instanceTypes": ["t4g.large"], "minSize": 1, "desiredSize": 1, "maxSize": 2},
+            "worker": {
+                "instanceTypes": ["r7g.large"],
+                "minSize": 0,
+                "desiredSize": 0,
+                "maxSize": 3,
+            },
+        },
+    },
+    "staging": {
+        "logRetentionDays": 90,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["t4g.large"],
+                "minSize": 2,
+                "desiredSize": 2,
+                "maxSize": 3,
+            },
+            "api": {"instanceTypes": ["m7g.large"], "minSize": 1, "desiredSize": 1, "maxSize": 4},
+            "worker": {
+                "instanceTypes": ["r7g.large"],
+                "minSize": 0,
+                "desiredSize": 0,
+                "maxSize": 4,
+            },
+        },
+    },
+    "prod": {
+        "logRetentionDays": 365,
+        "nodeGroups": {
+            "system": {
+                "instanceTypes": ["m7g.large"],
+                "minSize": 3,
+                "desiredSize": 3,
+                "maxSize": 4,
+            },
+            "api": {"instanceTypes": ["m7g.xlarge"], "minSize": 3, "desiredSize": 3, "maxSize": 9},
+            "worker": {
+                "instanceTypes": ["r7g.xlarge"],
+                "minSize": 1,
+                "desiredSize": 2,
+                "maxSize": 10,
+            },
+        },
+    },
+}
+
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "monthlyBudgetUsd": 400,
@@ -146,6 +205,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "accessLogRetentionDays": 30,
         },
         "featureFlags": {"deploymentMinutes": 0, "bakeMinutes": 0, "growthPercent": 100},
+        "eks": EKS_PROFILES["dev"],
+        "clusterServices": {"containerLogRetentionDays": 30},
+        "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -180,6 +242,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "identity": {"mfa": "ON", "threatProtection": False, "accessLogRetentionDays": 90},
         "featureFlags": {"deploymentMinutes": 5, "bakeMinutes": 5, "growthPercent": 50},
+        "eks": EKS_PROFILES["staging"],
+        "clusterServices": {"containerLogRetentionDays": 90},
+        "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -217,6 +282,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "identity": {"mfa": "ON", "threatProtection": True, "accessLogRetentionDays": 365},
         "featureFlags": {"deploymentMinutes": 20, "bakeMinutes": 30, "growthPercent": 20},
+        "eks": EKS_PROFILES["prod"],
+        "clusterServices": {"containerLogRetentionDays": 365},
+        "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
     },
 }
 

@@ -267,10 +267,16 @@ def test_a_managed_node_group_in_public_subnets_is_refused_through_its_node_grou
         public = aws.ec2.Subnet(
             "public-a", vpc_id="vpc-1", cidr_block="10.0.0.0/24", tags={"Tier": "public"}
         )
-        cluster = eks.Cluster("eks", skip_default_node_group=True)
+        cluster = eks.Cluster(
+            "eks",
+            skip_default_node_group=True,
+            authentication_mode=eks.AuthenticationMode.API,
+            use_default_vpc_cni=True,
+        )
         eks.ManagedNodeGroup(
             "workers",
             cluster=cluster,
+            version="1.33",
             subnet_ids=[public.id],
             node_role_arn="arn:aws:iam::123456789012:role/nodes",
             opts=pulumi.ResourceOptions(depends_on=[public]),

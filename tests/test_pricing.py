@@ -131,13 +131,44 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         0,
         10 * p("logs.ingestion.gb") + 4 * p("logs.storage.gbMonth"),
     ),
-    ("aws:eks/cluster:Cluster", {}, {}, Facts(), H * p("eks.cluster.hour"), 0),
+    # STANDARD stays at the standard rate; EXTENDED, or unset (AWS's default), is priced
+    # at the extended rate it reaches once the version leaves standard support
     (
         "aws:eks/cluster:Cluster",
+        {"upgradePolicy": {"supportType": "STANDARD"}},
         {},
+        Facts(),
+        H * p("eks.cluster.hour"),
+        0,
+    ),
+    (
+        "aws:eks/cluster:Cluster",
+        {"upgradePolicy": {"supportType": "EXTENDED"}},
+        {},
+        Facts(),
+        H * p("eks.clusterExtended.hour"),
+        0,
+    ),
+    ("aws:eks/cluster:Cluster", {}, {}, Facts(), H * p("eks.clusterExtended.hour"), 0),
+    (
+        "aws:eks/cluster:Cluster",
+        {"upgradePolicy": {"supportType": "STANDARD"}},
         {"eksCluster": {"extendedSupport": True}},
         Facts(),
         H * p("eks.clusterExtended.hour"),
+        0,
+    ),
+    # on a launch template of its own, the root volume's size comes from the template
+    (
+        "aws:eks/nodeGroup:NodeGroup",
+        {
+            "instanceTypes": ["t4g.large"],
+            "scalingConfig": {"desiredSize": 2},
+            "launchTemplate": {"id": "lt-1", "version": "1"},
+        },
+        {},
+        Facts(launch_template_volumes={"lt-1": 80}),
+        2 * H * rate("ec2.instance", "t4g.large") + 160 * p("ebs.gp3.gbMonth"),
         0,
     ),
     (

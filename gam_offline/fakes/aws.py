@@ -106,6 +106,11 @@ def _security_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
     }
 
 
+@fake("aws:ec2/securityGroupRule:SecurityGroupRule", id_prefix="sgrule")
+def _ec2_security_group_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"securityGroupRuleId": f"sgr-{_hex(ctx, 'rule')}"}
+
+
 @fake("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", id_prefix="sg")
 def _default_security_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {
@@ -221,6 +226,12 @@ def _iam_role_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"name": inputs.get("name") or ctx.resource_id}
 
 
+@fake("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def _iam_role_policy_attachment(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<role>-<20 digits>`."""
+    return {"id": f"{inputs.get('role')}-{int(_hex(ctx, 'attachment'), 16) % 10**20:020d}"}
+
+
 @fake("aws:iam/policy:Policy")
 def _iam_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
     """A managed policy's id is its ARN."""
@@ -333,12 +344,6 @@ def _backup_selection(inputs: Inputs, ctx: FakeContext) -> Outputs:
 def _uuid(ctx: FakeContext, *parts: str) -> str:
     h = digest(ctx.resource_id, *parts, length=32)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-@fake("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-def _role_policy_attachment(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    """The provider's id: the role's name, a dash and a timestamped suffix."""
-    return {"id": f"{inputs.get('role')}-{digest(ctx.resource_id, 'attach', length=26)}"}
 
 
 @fake("aws:sqs/queue:Queue")
@@ -462,15 +467,102 @@ def _firewall_logging(inputs: Inputs, ctx: FakeContext) -> Outputs:
 # --- EKS ------------------------------------------------------------------------------
 
 
+def eks_cluster_security_group(cluster_id: str) -> str:
+    """The security group EKS creates for a cluster (`vpcConfig.clusterSecurityGroupId`)."""
+    return f"sg-{digest(cluster_id, 'eks-cluster-sg')}"
+
+
 @fake("aws:eks/cluster:Cluster")
 def _eks_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    name = str(inputs.get("name") or ctx.resource_id)
+    issuer = f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{digest(name, length=32).upper()}"
+    endpoint = (
+        f"https://{digest(name, 'endpoint', length=32).upper()}.gr7.{ctx.region}.eks.amazonaws.com"
+    )
     return {
         "arn": _arn(ctx, "eks", f"cluster/{ctx.resource_id}"),
         "status": "ACTIVE",
         "platformVersion": "eks.1",
+        "endpoint": endpoint,
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
         "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="},
         "clusterId": digest(ctx.resource_id, "cluster-id", length=36),
+        "vpcConfig": {
+            **(inputs.get("vpcConfig") or {}),
+            "clusterSecurityGroupId": eks_cluster_security_group(ctx.resource_id),
+        },
+        "kubernetesNetworkConfig": {"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16"},
     }
+
+
+@fake("aws:eks/nodeGroup:NodeGroup")
+def _eks_node_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<cluster>:<node group>`."""
+    group = str(inputs.get("nodeGroupName") or ctx.resource_id)
+    cluster = inputs.get("clusterName")
+    return {
+        "id": f"{cluster}:{group}",
+        "nodeGroupName": group,
+        "arn": _arn(ctx, "eks", f"nodegroup/{cluster}/{group}/{digest(group, length=8)}"),
+        "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{group}-{digest(group, length=8)}"}]}],
+    }
+
+
+@fake("aws:eks/addon:Addon")
+def _eks_addon(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<cluster>:<add-on>`."""
+    cluster, addon = inputs.get("clusterName"), inputs.get("addonName")
+    return {
+        "id": f"{cluster}:{addon}",
+        "arn": _arn(ctx, "eks", f"addon/{cluster}/{addon}/{digest(str(addon), length=8)}"),
+    }
+
+
+@fake("aws:eks/accessEntry:AccessEntry")
+def _eks_access_entry(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<cluster>:<principal ARN>`."""
+    cluster, principal = inputs.get("clusterName"), inputs.get("principalArn")
+    return {
+        "id": f"{cluster}:{principal}",
+        "accessEntryArn": _arn(
+            ctx, "eks", f"access-entry/{cluster}/{digest(str(principal), length=8)}"
+        ),
+        "type": inputs.get("type") or "STANDARD",
+    }
+
+
+@fake("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+def _eks_access_policy_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<cluster>#<principal ARN>#<policy ARN>`."""
+    parts = (inputs.get("clusterName"), inputs.get("principalArn"), inputs.get("policyArn"))
+    return {"id": "#".join(str(p) for p in parts), "associatedAt": "2026-01-01T00:00:00Z"}
+
+
+@fake("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+def _eks_pod_identity_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    association = f"a-{_hex(ctx, 'association')}"
+    cluster = inputs.get("clusterName")
+    return {
+        "id": f"{cluster},{association}",
+        "associationId": association,
+        "associationArn": _arn(ctx, "eks", f"podidentityassociation/{cluster}/{association}"),
+    }
+
+
+# --- ECS ------------------------------------------------------------------------------
+
+
+@fake("aws:ecs/cluster:Cluster")
+def _ecs_cluster(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A cluster's id is its ARN."""
+    arn = _arn(ctx, "ecs", f"cluster/{inputs.get('name') or ctx.resource_id}")
+    return {"id": arn, "arn": arn}
+
+
+@fake("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", id_input="clusterName")
+def _ecs_capacity_providers(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {}
 
 
 # --- ECR ------------------------------------------------------------------------------

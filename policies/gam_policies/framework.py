@@ -33,8 +33,10 @@ Category = Literal["security", "reliability", "cost", "governance"]
 
 FSBP = "AWS Foundational Security Best Practices"
 CIS = "CIS AWS Foundations Benchmark"
+CIS_EKS = "CIS Amazon EKS Benchmark"
 FSBP_VERSION = "1.0.0"
 CIS_VERSION = "3.0.0"
+CIS_EKS_VERSION = "1.7.0"
 
 MIN_EXEMPTION_REASON = 10
 
@@ -71,10 +73,10 @@ class Control:
 
     @property
     def version(self) -> str:
-        return FSBP_VERSION if self.framework == FSBP else CIS_VERSION
+        return {FSBP: FSBP_VERSION, CIS_EKS: CIS_EKS_VERSION}.get(self.framework, CIS_VERSION)
 
     def __str__(self) -> str:
-        short = "FSBP" if self.framework == FSBP else "CIS"
+        short = {FSBP: "FSBP", CIS_EKS: "CIS EKS"}.get(self.framework, "CIS")
         return f"{short} {self.reference}"
 
 
@@ -84,6 +86,10 @@ def fsbp(reference: str) -> Control:
 
 def cis(reference: str) -> Control:
     return Control(CIS, reference)
+
+
+def cis_eks(reference: str) -> Control:
+    return Control(CIS_EKS, reference)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import pulumi
 from pulumi import _types
 
 POLICIES = Path(__file__).resolve().parent.parent
-PACKAGES = ("pulumi_aws", "pulumi_eks")
+PACKAGES = ("pulumi_aws", "pulumi_eks", "pulumi_kubernetes")
 INPUTS, OUTPUTS = "inputs", "outputs"
 EACH = "[]"
 _REGISTERED = re.compile(r'resource_modules="""(.*?)"""', re.S)

@@ -10,6 +10,7 @@ DOMAINS = (
     "s3",
     "rds",
     "eks",
+    "kubernetes",
     "elasticache",
     "opensearch",
     "ecr",

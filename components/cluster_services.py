@@ -1,0 +1,497 @@
+"""ClusterServices: the controllers and agents every workload relies on, as Helm releases
+with pinned chart versions and their values in code (ADR 0011).
+
+All run in `kube-system` on the system nodes (they tolerate its taint), each under its
+own service account with its own Pod Identity role (ADR 0009), least privilege:
+
+- AWS Load Balancer Controller: load balancers, target groups and their security groups,
+  only those it created (tagged `elbv2.k8s.aws/cluster`); VPC and region passed as
+  values, since pods cannot reach the instance metadata service (hop limit 1);
+- External Secrets Operator, and a ClusterSecretStore for AWS Secrets Manager whose role
+  reads only the platform's secrets (`<prefix>/*`);
+- Cluster Autoscaler: scales only the node groups of this cluster (their ASGs carry
+  `k8s.io/cluster-autoscaler/<cluster>: owned`);
+- metrics-server: no AWS access, so no role;
+- the AWS Distro for OpenTelemetry collector: metrics to Amazon Managed Prometheus (when
+  a workspace is given) and traces to X-Ray;
+- Fluent Bit: container logs to a CloudWatch log group it may only write to, with
+  retention and its own key (to OpenSearch once it exists).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.account import Account, customer_key
+from components.base import GamComponent, validate
+from components.eks import SYSTEM_TOLERATION, EksCluster
+from components.eks_spec import group_labels
+from components.tags import problems as tag_problems
+from components.values import LOG_RETENTION_DAYS
+
+TYPE_TOKEN = "gam:k8s:ClusterServices"
+NAMESPACE = "kube-system"
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    version: str
+    repository: str
+
+
+# Pinned charts: an upgrade is a reviewed change here (the pack requires exact versions).
+CHARTS: Mapping[str, Chart] = {
+    "aws-load-balancer-controller": Chart(
+        "aws-load-balancer-controller", "1.14.1", "https://aws.github.io/eks-charts"
+    ),
+    "external-secrets": Chart("external-secrets", "0.20.4", "https://charts.external-secrets.io"),
+    "cluster-autoscaler": Chart(
+        "cluster-autoscaler", "9.50.1", "https://kubernetes.github.io/autoscaler"
+    ),
+    "metrics-server": Chart(
+        "metrics-server", "3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"
+    ),
+    "adot-collector": Chart(
+        "opentelemetry-collector",
+        "0.136.1",
+        "https://open-telemetry.github.io/opentelemetry-helm-charts",
+    ),
+    "fluent-bit": Chart("aws-for-fluent-bit", "0.1.35", "https://aws.github.io/eks-charts"),
+}
+# Where they run: the system nodes.
+ON_SYSTEM = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLERATION]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterServicesArgs:
+    cluster: EksCluster
+    """Required. The cluster (its provider, name and `workload_role`)."""
+
+    vpc_id: pulumi.Input[str]
+    """Required. For the load balancer controller (it cannot read it from IMDS)."""
+
+    secrets_prefix: str
+    """Required. The platform's secrets in Secrets Manager (`<prefix>/...`): all that the
+    secret store may read."""
+
+    tags: Mapping[str, str]
+    """Required. The standard tags."""
+
+    prometheus_workspace_id: str | None = None
+    """Amazon Managed Prometheus workspace (ws-...) for metrics. Default: traces only."""
+
+    log_retention_days: int = 365
+    """Retention of the container logs."""
+
+    protect: bool = False
+
+
+def problems(args: ClusterServicesArgs) -> list[str]:
+    found = tag_problems(args.tags)
+    if not args.secrets_prefix or "*" in args.secrets_prefix:
+        found.append(
+            f"secrets_prefix {args.secrets_prefix!r} must name a prefix, without wildcards"
+        )
+    workspace = args.prometheus_workspace_id
+    if workspace is not None and not workspace.startswith("ws-"):
+        found.append(f"prometheus_workspace_id {workspace!r} is not a workspace id (ws-...)")
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
+        found.append(
+            f"log_retention_days {args.log_retention_days!r} is not a CloudWatch Logs retention"
+        )
+    return found
+
+
+def _document(*statements: Mapping[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def load_balancer_controller_policy(cluster_tag: str = "elbv2.k8s.aws/cluster") -> str:
+    """Read what it must see; create only tagged; change and delete only what it tagged."""
+    describe = {
+        "Sid": "Read",
+        "Effect": "Allow",
+        "Action": [
+            "ec2:DescribeAccountAttributes",
+            "ec2:DescribeAddresses",
+            "ec2:DescribeAvailabilityZones",
+            "ec2:DescribeInternetGateways",
+            "ec2:DescribeVpcs",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeInstances",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeTags",
+            "ec2:DescribeRouteTables",
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeListenerCertificates",
+            "elasticloadbalancing:DescribeListenerAttributes",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:DescribeSSLPolicies",
+            "acm:ListCertificates",
+            "acm:DescribeCertificate",
+            "wafv2:GetWebACL",
+            "wafv2:GetWebACLForResource",
+            "shield:GetSubscriptionState",
+        ],
+        "Resource": "*",
+    }
+    create = {
+        "Sid": "CreateOnlyTagged",
+        "Effect": "Allow",
+        "Action": [
+            "ec2:CreateSecurityGroup",
+            "elasticloadbalancing:CreateLoadBalancer",
+            "elasticloadbalancing:CreateTargetGroup",
+        ],
+        "Resource": "*",
+        "Condition": {"Null": {f"aws:RequestTag/{cluster_tag}": "false"}},
+    }
+    tag_on_create = {
+        "Sid": "TagWhatItCreates",
+        "Effect": "Allow",
+        "Action": ["ec2:CreateTags", "elasticloadbalancing:AddTags"],
+        "Resource": "*",
+        "Condition": {"Null": {f"aws:RequestTag/{cluster_tag}": "false"}},
+    }
+    manage = {
+        "Sid": "ManageOnlyWhatItTagged",
+        "Effect": "Allow",
+        "Action": [
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:DeleteSecurityGroup",
+            "ec2:DeleteTags",
+            "elasticloadbalancing:ModifyLoadBalancerAttributes",
+            "elasticloadbalancing:SetIpAddressType",
+            "elasticloadbalancing:SetSecurityGroups",
+            "elasticloadbalancing:SetSubnets",
+            "elasticloadbalancing:DeleteLoadBalancer",
+            "elasticloadbalancing:ModifyTargetGroup",
+            "elasticloadbalancing:ModifyTargetGroupAttributes",
+            "elasticloadbalancing:DeleteTargetGroup",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:CreateListener",
+            "elasticloadbalancing:DeleteListener",
+            "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:AddListenerCertificates",
+            "elasticloadbalancing:RemoveListenerCertificates",
+            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:SetWebAcl",
+            "wafv2:AssociateWebACL",
+            "wafv2:DisassociateWebACL",
+        ],
+        "Resource": "*",
+        "Condition": {"Null": {f"aws:ResourceTag/{cluster_tag}": "false"}},
+    }
+    service_linked = {
+        "Sid": "ElbServiceLinkedRoleOnly",
+        "Effect": "Allow",
+        "Action": "iam:CreateServiceLinkedRole",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}},
+    }
+    return _document(describe, create, tag_on_create, manage, service_linked)
+
+
+class ClusterServices(GamComponent):
+    """The cluster's controllers and agents."""
+
+    log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ClusterServicesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        validate("ClusterServices", problems(args))
+        super().__init__(TYPE_TOKEN, name, args.tags, opts)
+        self._args = args
+        self._account = Account(self)
+        cluster = args.cluster
+        region = self._account.region
+
+        self._release(
+            "aws-load-balancer-controller",
+            {
+                "clusterName": cluster.cluster_name,
+                "region": region,
+                "vpcId": args.vpc_id,
+                "serviceAccount": {"name": "aws-load-balancer-controller"},
+                "replicaCount": 2,
+                **ON_SYSTEM,
+            },
+            role=("aws-load-balancer-controller", load_balancer_controller_policy()),
+        )
+        eso = self._release(
+            "external-secrets",
+            {"installCRDs": True, "serviceAccount": {"name": "external-secrets"}, **ON_SYSTEM},
+            role=("external-secrets", self._secrets_policy()),
+        )
+        k8s.apiextensions.CustomResource(
+            self.child_name("secret-store"),
+            api_version="external-secrets.io/v1",
+            kind="ClusterSecretStore",
+            metadata={"name": "aws-secrets-manager"},
+            spec={"provider": {"aws": {"service": "SecretsManager", "region": region}}},
+            opts=self.child_opts(provider=cluster.provider, depends_on=[eso]),
+        )
+        self._release(
+            "cluster-autoscaler",
+            {
+                "autoDiscovery": {"clusterName": cluster.cluster_name},
+                "awsRegion": region,
+                "rbac": {"serviceAccount": {"name": "cluster-autoscaler"}},
+                "extraArgs": {
+                    "balance-similar-node-groups": True,
+                    "skip-nodes-with-system-pods": False,
+                },
+                **ON_SYSTEM,
+            },
+            role=("cluster-autoscaler", self._autoscaler_policy()),
+        )
+        self._release("metrics-server", {"replicas": 2, **ON_SYSTEM})
+        self._release(
+            "adot-collector",
+            self._collector_values(),
+            role=("adot-collector", self._collector_policy()),
+        )
+        group = self._log_group()
+        self.log_group_name = group.name
+        self._release(
+            "fluent-bit",
+            {
+                "serviceAccount": {"name": "fluent-bit"},
+                "cloudWatchLogs": {"enabled": True, "region": region, "logGroupName": group.name},
+                "firehose": {"enabled": False},
+                "kinesis": {"enabled": False},
+                "elasticsearch": {"enabled": False},
+                "tolerations": [{"operator": "Exists"}],  # a daemon set: every node
+            },
+            role=("fluent-bit", self._logs_policy(group)),
+        )
+        self.register_outputs({"logGroupName": self.log_group_name})
+
+    def _release(
+        self, key: str, values: Mapping[str, Any], role: tuple[str, pulumi.Input[str]] | None = None
+    ) -> k8s.helm.v3.Release:
+        chart = CHARTS[key]
+        depends: list[pulumi.Resource] = []
+        if role is not None:
+            depends.append(self._args.cluster.workload_role(NAMESPACE, role[0], role[1]))
+        return k8s.helm.v3.Release(
+            self.child_name(key),
+            name=key,
+            chart=chart.name,
+            version=chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+            namespace=NAMESPACE,
+            values=dict(values),
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=self.child_opts(provider=self._args.cluster.provider, depends_on=depends),
+        )
+
+    # --- the roles' policies -------------------------------------------------------------
+
+    def _secrets_policy(self) -> pulumi.Output[str]:
+        secrets = self._account.arn("secretsmanager", f"secret:{self._args.secrets_prefix}/*")
+        return pulumi.Output.all(secrets, self._account.regional_service("secretsmanager")).apply(
+            lambda v: _document(
+                {
+                    "Sid": "ReadThePlatformSecretsOnly",
+                    "Effect": "Allow",
+                    "Action": [
+                        "secretsmanager:GetSecretValue",
+                        "secretsmanager:DescribeSecret",
+                        "secretsmanager:ListSecretVersionIds",
+                    ],
+                    "Resource": v[0],
+                },
+                {
+                    "Sid": "DecryptThroughSecretsManagerOnly",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:ViaService": v[1]}},
+                },
+            )
+        )
+
+    def _autoscaler_policy(self) -> pulumi.Output[str]:
+        cluster = self._args.cluster
+        groups = self._account.arn("eks", "nodegroup/")
+        return pulumi.Output.all(cluster.cluster_name, groups).apply(
+            lambda v: _document(
+                {
+                    "Sid": "Read",
+                    "Effect": "Allow",
+                    "Action": [
+                        "autoscaling:DescribeAutoScalingGroups",
+                        "autoscaling:DescribeAutoScalingInstances",
+                        "autoscaling:DescribeLaunchConfigurations",
+                        "autoscaling:DescribeScalingActivities",
+                        "autoscaling:DescribeTags",
+                        "ec2:DescribeImages",
+                        "ec2:DescribeInstanceTypes",
+                        "ec2:DescribeLaunchTemplateVersions",
+                        "ec2:GetInstanceTypesFromInstanceRequirements",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "ReadThisClustersNodeGroups",
+                    "Effect": "Allow",
+                    "Action": "eks:DescribeNodegroup",
+                    "Resource": f"{v[1]}{v[0]}/*",
+                },
+                {
+                    "Sid": "ScaleThisClustersGroupsOnly",
+                    "Effect": "Allow",
+                    "Action": [
+                        "autoscaling:SetDesiredCapacity",
+                        "autoscaling:TerminateInstanceInAutoScalingGroup",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {
+                            f"aws:ResourceTag/k8s.io/cluster-autoscaler/{v[0]}": "owned"
+                        }
+                    },
+                },
+            )
+        )
+
+    def _collector_values(self) -> dict[str, Any]:
+        exporters: dict[str, Any] = {"awsxray": {}}
+        pipelines: dict[str, Any] = {
+            "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]}
+        }
+        workspace = self._args.prometheus_workspace_id
+        if workspace:
+            exporters["prometheusremotewrite"] = {
+                "endpoint": pulumi.Output.concat(
+                    "https://aps-workspaces.",
+                    self._account.region,
+                    ".amazonaws.com/workspaces/",
+                    workspace,
+                    "/api/v1/remote_write",
+                ),
+                "auth": {"authenticator": "sigv4auth"},
+            }
+            pipelines["metrics"] = {
+                "receivers": ["otlp"],
+                "processors": ["batch"],
+                "exporters": ["prometheusremotewrite"],
+            }
+        return {
+            "mode": "deployment",
+            "image": {"repository": "public.ecr.aws/aws-observability/aws-otel-collector"},
+            "command": {"name": "awscollector"},
+            "serviceAccount": {"create": True, "name": "adot-collector"},
+            "config": {
+                "extensions": {"sigv4auth": {"region": self._account.region}},
+                "exporters": exporters,
+                "service": {"extensions": ["health_check", "sigv4auth"], "pipelines": pipelines},
+            },
+            **ON_SYSTEM,
+        }
+
+    def _collector_policy(self) -> pulumi.Output[str]:
+        statements: list[Any] = [
+            {
+                "Sid": "SendTraces",
+                "Effect": "Allow",
+                "Action": [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                "Resource": "*",
+            }
+        ]
+        workspace = self._args.prometheus_workspace_id
+        if workspace:
+            statements.append(
+                {
+                    "Sid": "WriteMetricsToOneWorkspace",
+                    "Effect": "Allow",
+                    "Action": "aps:RemoteWrite",
+                    "Resource": self._account.arn("aps", f"workspace/{workspace}"),
+                }
+            )
+        return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+    # --- container logs --------------------------------------------------------------------
+
+    def _log_group(self) -> aws.cloudwatch.LogGroup:
+        group_name = f"/gam/{self._name}/containers"
+        use = {
+            "Sid": "CloudWatchLogsUsesItForTheContainerLogsOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": self._account.regional_service("logs")},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
+                        "logs", f"log-group:{group_name}"
+                    )
+                }
+            },
+        }
+        key = customer_key(
+            self,
+            self._account,
+            "logs-key",
+            f"Encrypts the container logs of {self._name}",
+            [use],
+            protect=self._args.protect,
+        )
+        return aws.cloudwatch.LogGroup(
+            self.child_name("container-logs"),
+            name=group_name,
+            retention_in_days=self._args.log_retention_days,
+            kms_key_id=key.arn,
+            tags=self.tags("container-logs"),
+            opts=self.child_opts(),
+        )
+
+    def _logs_policy(self, group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
+        return group.arn.apply(
+            lambda arn: _document(
+                {
+                    "Sid": "WriteToTheContainerLogGroupOnly",
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [arn, f"{arn}:log-stream:*"],
+                }
+            )
+        )

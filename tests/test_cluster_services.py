@@ -1,0 +1,98 @@
+"""Cluster services: pinned Helm releases on the system nodes, each with its own role."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from components.cluster_services import CHARTS, load_balancer_controller_policy
+from gam_offline.records import Record
+from tests.support import STACKS
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+EXACT = re.compile(r"^\d+\.\d+\.\d+$")
+# service account -> the release it serves; metrics-server needs no AWS access
+ROLES = {
+    "aws-load-balancer-controller": "aws-load-balancer-controller",
+    "external-secrets": "external-secrets",
+    "cluster-autoscaler": "cluster-autoscaler",
+    "adot-collector": "adot-collector",
+    "fluent-bit": "fluent-bit",
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_service_is_a_release_with_an_exact_chart_version(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    releases = {
+        r.plain_inputs()["name"]: r.plain_inputs() for r in stack_records[stack].by_type(RELEASE)
+    }
+    assert set(releases) == set(CHARTS)
+    for key, release in releases.items():
+        assert (release["chart"], release["version"]) == (CHARTS[key].name, CHARTS[key].version)
+        assert EXACT.match(release["version"])
+        assert release["repositoryOpts"]["repo"].startswith("https://")
+        assert release["namespace"] == "kube-system"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_service_account_has_its_own_role_trusting_only_it(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    record = stack_records[stack]
+    associations = {
+        a.plain_inputs()["serviceAccount"]: a.plain_inputs()
+        for a in record.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    }
+    assert set(associations) == set(ROLES)
+    roles = {r.outputs["arn"]: r for r in record.by_type("aws:iam/role:Role")}
+    assert len({a["roleArn"] for a in associations.values()}) == len(ROLES)  # one role each
+    for account, association in associations.items():
+        trust = json.loads(roles[association["roleArn"]].plain_inputs()["assumeRolePolicy"])
+        pinned = trust["Statement"][0]["Condition"]["StringEquals"]
+        assert pinned["aws:RequestTag/kubernetes-service-account"] == account
+        assert pinned["aws:RequestTag/kubernetes-namespace"] == "kube-system"
+
+
+def test_the_secret_store_reads_only_the_platforms_secrets(
+    stack_records: dict[str, Record],
+) -> None:
+    record = stack_records["prod"]
+    store = record.one("kubernetes:external-secrets.io/v1:ClusterSecretStore").plain_inputs()
+    assert store["spec"]["provider"]["aws"]["service"] == "SecretsManager"
+    policies = [p.plain_inputs() for p in record.by_type("aws:iam/rolePolicy:RolePolicy")]
+    eso = next(p for p in policies if "external-secrets" in p["role"])
+    read, decrypt = json.loads(eso["policy"])["Statement"]
+    assert read["Resource"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gam-prod/*"
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
+    }
+
+
+def test_the_load_balancer_controller_changes_only_what_it_tagged() -> None:
+    statements = {s["Sid"]: s for s in json.loads(load_balancer_controller_policy())["Statement"]}
+    for sid in ("CreateOnlyTagged", "TagWhatItCreates", "ManageOnlyWhatItTagged"):
+        assert statements[sid]["Condition"], sid
+    assert all(
+        a.split(":")[1].startswith(("Describe", "List", "Get"))
+        for a in statements["Read"]["Action"]
+    )
+    assert not any(
+        "*" in a
+        for s in statements.values()
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    )
+
+
+def test_the_autoscaler_scales_only_this_clusters_groups(stack_records: dict[str, Record]) -> None:
+    policies = [
+        p.plain_inputs() for p in stack_records["dev"].by_type("aws:iam/rolePolicy:RolePolicy")
+    ]
+    autoscaler = next(p for p in policies if "cluster-autoscaler" in p["role"])
+    scale = json.loads(autoscaler["policy"])["Statement"][2]
+    assert scale["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/gam-dev-eks": "owned"}
+    }
