@@ -188,6 +188,10 @@ def facts(resources: Sequence[RecordedResource]) -> Facts:
         interface_endpoints=len(interface),
         internet_gateways=counts["aws:ec2/internetGateway:InternetGateway"],
         transit_gateway_attachments=counts["aws:ec2transitgateway/vpcAttachment:VpcAttachment"],
+        database_classes=tuple(
+            (str(i.get("identifier")), str(i.get("instanceClass")))
+            for i in (r.plain_inputs() for r in resources if r.type == "aws:rds/instance:Instance")
+        ),
     )
 
 

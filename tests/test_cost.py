@@ -184,6 +184,7 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
         "2026-12-01",
     )
     assert sorted(document["by_component"]) == [
+        "gam-prod-database",
         "gam-prod-dns-firewall",
         "gam-prod-images",
         "gam-prod-network",
