@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.postgis import EXTENSIONS, PostgisDatabase
+from components.postgis import PostgisDatabase
+from components.postgis_values import EXTENSIONS
 
 TYPE_TOKEN = "gam:database:DatabaseJobs"
 
