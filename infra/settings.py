@@ -343,6 +343,21 @@ class DatabaseSettings(_Model):
     ca_certificate: str = "rds-ca-rsa2048-g1"
     """The CA the server certificate is signed by (pinned)."""
 
+    @field_validator("engine_version")
+    @classmethod
+    def _engine_version(cls, value: str) -> str:
+        found = postgis_values.engine_version_problems(value)
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+    @field_validator("instance_class")
+    @classmethod
+    def _instance_class(cls, value: str) -> str:
+        if not postgis_values.INSTANCE_CLASS.match(value):
+            raise ValueError(f"{value!r} is not an RDS instance class such as db.r7g.large")
+        return value
+
     @model_validator(mode="after")
     def _component_rules(self) -> DatabaseSettings:
         found = postgis_values.value_problems(
