@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -184,47 +185,50 @@ class DatabaseJobs(pulumi.ComponentResource):
             ),
         ]
         job_labels = {**labels, "app.kubernetes.io/name": f"{self._name}-{role}"}
-        return k8s.batch.v1.Job(
-            f"{self._name}-{role}",
-            metadata={
-                "namespace": self._args.namespace,
-                "labels": job_labels,
-                "annotations": REPLACE_UNREADY,
-            },
-            spec={
-                "backoffLimit": 4,
-                "activeDeadlineSeconds": 1800,
-                "template": {
-                    "metadata": {"labels": job_labels},
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "automountServiceAccountToken": False,
-                        "securityContext": {
-                            "runAsNonRoot": True,
-                            "runAsUser": CLIENT_UID,
-                            "runAsGroup": CLIENT_UID,
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
-                        "containers": [
-                            {
-                                "name": role,
-                                "image": image,
-                                "command": command,
-                                "env": env,
-                                "resources": {
-                                    "requests": {"cpu": "50m", "memory": "64Mi"},
-                                    "limits": {"memory": "256Mi"},
-                                },
-                                "securityContext": {
-                                    "allowPrivilegeEscalation": False,
-                                    "readOnlyRootFilesystem": True,
-                                    "capabilities": {"drop": ["ALL"]},
-                                },
-                            }
-                        ],
+        # Plain mappings, as Kubernetes writes them (the SDK's TypedDicts are exhaustive).
+        metadata: Any = {
+            "namespace": self._args.namespace,
+            "labels": job_labels,
+            "annotations": REPLACE_UNREADY,
+        }
+        spec: Any = {
+            "backoffLimit": 4,
+            "activeDeadlineSeconds": 1800,
+            "template": {
+                "metadata": {"labels": job_labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": CLIENT_UID,
+                        "runAsGroup": CLIENT_UID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
                     },
+                    "containers": [
+                        {
+                            "name": role,
+                            "image": image,
+                            "command": command,
+                            "env": env,
+                            "resources": {
+                                "requests": {"cpu": "50m", "memory": "64Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                        }
+                    ],
                 },
             },
+        }
+        return k8s.batch.v1.Job(
+            f"{self._name}-{role}",
+            metadata=metadata,
+            spec=spec,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=self._args.provider,
