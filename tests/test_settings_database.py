@@ -209,7 +209,13 @@ def valid_database(draw: st.DrawFn) -> tuple[str, Settings]:
     return tier, settings.load(tier, {**BASE, "gam:database": database})
 
 
-@hypothesis_settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example runs the component under the engine: few examples, no shrinking.
+@hypothesis_settings(
+    max_examples=4,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(valid_database())
 def test_any_valid_database_settings_meet_every_mandatory_policy(
     case: tuple[str, Settings],
