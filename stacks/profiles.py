@@ -93,6 +93,9 @@ PROFILES: dict[str, dict[str, Any]] = {
             "readReplicas": 1,
             "proxy": True,
             "backupRetentionDays": 35,
+            # DR: automated backups replicated to another region (a stack in this region
+            # names another one).
+            "backupReplicationRegion": "eu-central-1",
             "backupReplicationRetentionDays": 14,
             "deletionProtection": True,
             "finalSnapshot": True,

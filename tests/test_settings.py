@@ -32,8 +32,6 @@ PROD_NETWORK = {
     "vpcCidr": "10.30.0.0/16",
     "availabilityZoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"],
 }
-# prod replicates its database backups to another region, which it must name
-PROD_DATABASE = {"backupReplicationRegion": "eu-central-1"}
 
 
 def problems(stack: str, config: dict[str, Any]) -> dict[str, str]:
@@ -54,9 +52,7 @@ def test_profile_supplies_what_the_stack_file_leaves_out() -> None:
     dev = settings.load("dev", BASE)
     assert (dev.network.az_count, dev.network.nat_gateways) == (2, "single")
     assert dev.network.firewall.enabled is False
-    prod = settings.load(
-        "prod", {**BASE, "gam:network": PROD_NETWORK, "gam:database": PROD_DATABASE}
-    )
+    prod = settings.load("prod", {**BASE, "gam:network": PROD_NETWORK})
     assert (prod.network.az_count, prod.network.nat_gateways) == (3, "per-az")
     assert prod.network.firewall.enabled and prod.protect_stateful_resources
     assert dev.network.interface_endpoints == ()  # cheaper through the NAT (ADR 0007)
@@ -129,7 +125,6 @@ def test_bad_config_reports_every_problem_at_once_each_by_key() -> None:
             "gam:netwrk": {},
             "gam:network": {"vpcCidr": "10.0.0.0/33", "azCount": 2, "natGateways": "single"},
             "gam:owner": "",
-            "gam:database": PROD_DATABASE,
         },
     )
     assert set(found) == {

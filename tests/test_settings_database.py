@@ -78,7 +78,10 @@ def test_unknown_keys_and_bad_values_are_all_reported_by_key() -> None:
 
 
 def test_prod_names_its_dr_region_and_keeps_its_guards() -> None:
-    found = problems("prod", {"deletionProtection": False, "finalSnapshot": False})
+    found = problems(
+        "prod",
+        {"deletionProtection": False, "finalSnapshot": False, "backupReplicationRegion": None},
+    )
     assert set(found) == {
         "gam:database.backupReplicationRegion",
         "gam:database.deletionProtection",

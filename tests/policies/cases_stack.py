@@ -80,7 +80,6 @@ CASES = [
             resource(stack.BACKUP_SELECTION, "everything", {"planId": "p", "resources": ["*"]}),
         ],
         (Break("resources", ["arn:aws:rds:eu-west-1:1:db:other"], index=1),),
-        stack="dev",
     ),
     Case(
         "cloudfront-waf-acl-in-stack",
