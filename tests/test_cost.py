@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from gam_offline import cost, pricebook, pricing, usage
@@ -231,6 +232,7 @@ def test_the_price_files_are_fresh(region: str) -> None:
     assert pricebook.age_problem(pricebook.load(region), date.today()) is None
 
 
+@hypothesis_settings(deadline=None)  # each example reads a price file: slow on a loaded machine
 @given(days=st.integers(0, 2000))
 def test_a_price_file_older_than_180_days_fails_saying_to_refresh_it(days: int) -> None:
     book = pricebook.load("eu-west-1")
