@@ -1,8 +1,4 @@
-"""What components that build ARNs and customer keys share: the account they run in.
-
-`Networking` keeps its own copy of these helpers (it predates this module); new
-components use this one.
-"""
+"""What components that build ARNs and customer keys share: the account they run in."""
 
 from __future__ import annotations
 
@@ -24,6 +20,7 @@ class Account:
         self.region = aws.get_region_output(opts=invoke).region
         self.partition = partition.partition
         self.dns_suffix = partition.dns_suffix
+        self.reverse_dns_prefix = partition.reverse_dns_prefix
         self.id = aws.get_caller_identity_output(opts=invoke).account_id
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> pulumi.Output[str]:
@@ -50,16 +47,17 @@ def customer_key(
     use: Sequence[Mapping[str, Any]],
     *,
     protect: bool,
+    admin: str | Sequence[str] = "kms:*",
 ) -> aws.kms.Key:
     """A customer managed key (rotation on, 30-day deletion window) that the account
-    administers (`kms:*` for the account principal, so IAM policies decide who in the
-    account may use it, as in AWS's default key policy) and that the `use` statements
-    open to a service."""
+    administers with `admin` (default `kms:*` for the account principal, so IAM policies
+    decide who in the account may use it, as in AWS's default key policy; narrower to
+    keep use to a service) and that the `use` statements open to a service."""
     administer = {
         "Sid": "AccountAdministersTheKey",
         "Effect": "Allow",
         "Principal": {"AWS": account.root()},
-        "Action": "kms:*",
+        "Action": admin if isinstance(admin, str) else list(admin),
         "Resource": "*",
     }
     return aws.kms.Key(

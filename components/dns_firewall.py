@@ -219,8 +219,9 @@ class DnsFirewall(GamComponent):
             name=group_name,
             retention_in_days=self._args.query_log_retention_days,
             kms_key_id=key.arn,
-            tags=self.tags("query-logs"),
-            opts=self.child_opts(),
+            tags=self.tags("query-logs", Evidence="audit"),
+            # evidence of every lookup: in prod kept even if the stack lets go of it
+            opts=self.child_opts(protect=self._args.protect, retain_on_delete=self._args.protect),
         )
         config = aws.route53.ResolverQueryLogConfig(
             self.child_name("query-log-config"),

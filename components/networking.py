@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import cidr
+from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
 from components.values import (
@@ -291,9 +292,7 @@ class Networking(GamComponent):
         self._plan = cidr.plan(args.vpc_cidr, args.az_count)
         self._log_prefix = f"/gam/{name}"
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        self._region = aws.get_region_output(opts=invoke).region
-        self._partition = aws.get_partition_output(opts=invoke)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._account = Account(self)
         zones = self._zones(invoke)
 
         self._vpc = aws.ec2.Vpc(
@@ -512,8 +511,8 @@ class Networking(GamComponent):
     # --- endpoints -----------------------------------------------------------------
 
     def _service(self, service: str) -> pulumi.Output[str]:
-        prefix = self._partition.reverse_dns_prefix
-        return pulumi.Output.concat(prefix, ".", self._region, ".", service)
+        prefix = self._account.reverse_dns_prefix
+        return pulumi.Output.concat(prefix, ".", self._account.region, ".", service)
 
     def _endpoints(
         self, private_ids: pulumi.Output[list[str]], private_tables: list[aws.ec2.RouteTable]
@@ -570,7 +569,7 @@ class Networking(GamComponent):
         org = self._args.endpoint_organization_id
         if org:
             return {"StringEquals": {f"aws:{key}OrgID": org}}
-        return {"StringEquals": {f"aws:{key}Account": self._account}}
+        return {"StringEquals": {f"aws:{key}Account": self._account.id}}
 
     def _s3_endpoint_policy(self) -> dict[str, Any]:
         """Our principals, on our buckets, plus reading the AWS-owned buckets the platform
@@ -600,8 +599,8 @@ class Networking(GamComponent):
         }
 
     def _owned_objects(self, template: str) -> pulumi.Output[str]:
-        bucket = self._region.apply(lambda region: template.format(region=region))
-        return pulumi.Output.concat("arn:", self._partition.partition, ":s3:::", bucket, "/*")
+        bucket = self._account.region.apply(lambda region: template.format(region=region))
+        return pulumi.Output.concat("arn:", self._account.partition, ":s3:::", bucket, "/*")
 
     def _interface_endpoint_policy(self, service: str) -> dict[str, Any]:
         """Our principals only. STS and EKS Auth also take the unsigned web-identity and
@@ -617,8 +616,14 @@ class Networking(GamComponent):
             }
         ]
         unsigned = {
-            "sts": ("sts:AssumeRoleWithWebIdentity", self._arn("iam", "role/*", regional=False)),
-            "eks-auth": ("eks-auth:AssumeRoleForPodIdentity", self._arn("eks", "cluster/*")),
+            "sts": (
+                "sts:AssumeRoleWithWebIdentity",
+                self._account.arn("iam", "role/*", regional=False),
+            ),
+            "eks-auth": (
+                "eks-auth:AssumeRoleForPodIdentity",
+                self._account.arn("eks", "cluster/*"),
+            ),
         }
         if service in unsigned:
             action, resource = unsigned[service]
@@ -639,8 +644,8 @@ class Networking(GamComponent):
         """The KMS key of every log group here: the caller's, or one made for them."""
         if self._args.flow_log_kms_key_arn:
             return self._args.flow_log_kms_key_arn
-        logs_service = pulumi.Output.concat("logs.", self._region, ".", self._partition.dns_suffix)
-        log_groups = self._arn("logs", f"log-group:{self._log_prefix}/*")
+        logs_service = self._account.regional_service("logs")
+        log_groups = self._account.arn("logs", f"log-group:{self._log_prefix}/*")
         use = {
             "Sid": "CloudWatchLogsUsesItForTheseLogGroups",
             "Effect": "Allow",
@@ -655,7 +660,10 @@ class Networking(GamComponent):
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         }
-        key = self._key("logs-key", f"Encrypts the log groups of {self._log_prefix}", "kms:*", use)
+        description = f"Encrypts the log groups of {self._log_prefix}"
+        key = customer_key(
+            self, self._account, "logs-key", description, [use], protect=self._args.protect
+        )
         return key.arn
 
     def _firewall_key(self) -> aws.kms.Key:
@@ -664,50 +672,25 @@ class Networking(GamComponent):
         use = {
             "Sid": "NetworkFirewallUsesItForThisAccountOnly",
             "Effect": "Allow",
-            "Principal": {"AWS": self._arn("iam", "root", regional=False)},
+            "Principal": {"AWS": self._account.root()},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
             "Resource": "*",
             "Condition": {
                 "StringEquals": {
-                    "kms:ViaService": pulumi.Output.concat(
-                        "network-firewall.", self._region, ".", self._partition.dns_suffix
-                    ),
-                    "kms:CallerAccount": self._account,
+                    "kms:ViaService": self._account.regional_service("network-firewall"),
+                    "kms:CallerAccount": self._account.id,
                 }
             },
         }
         description = f"Encrypts the Network Firewall of {self._name}"
-        return self._key("firewall-key", description, list(KEY_ADMIN_ACTIONS), use)
-
-    def _key(
-        self, role: str, description: str, admin: str | list[str], use: Mapping[str, Any]
-    ) -> aws.kms.Key:
-        """A customer managed key (rotation on, 30-day deletion window) that the account
-        administers with `admin` actions and that `use` lets a service use."""
-        administer = {
-            "Sid": "AccountAdministersTheKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": self._arn("iam", "root", regional=False)},
-            "Action": admin,
-            "Resource": "*",
-        }
-        return aws.kms.Key(
-            self.child_name(role),
-            description=description,
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": [administer, use]}
-            ),
-            tags=self.tags(role),
-            opts=self.child_opts(protect=self._args.protect),
-        )
-
-    def _arn(self, service: str, resource: str, regional: bool = True) -> pulumi.Output[str]:
-        region = self._region if regional else ""
-        partition = self._partition.partition
-        return pulumi.Output.concat(
-            "arn:", partition, ":", service, ":", region, ":", self._account, ":", resource
+        return customer_key(
+            self,
+            self._account,
+            "firewall-key",
+            description,
+            [use],
+            protect=self._args.protect,
+            admin=KEY_ADMIN_ACTIONS,
         )
 
     def _log_group(self, role: str, key_arn: pulumi.Input[str]) -> aws.cloudwatch.LogGroup:
@@ -733,8 +716,8 @@ class Networking(GamComponent):
                     "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
                     "Action": "sts:AssumeRole",
                     "Condition": {
-                        "StringEquals": {"aws:SourceAccount": self._account},
-                        "ArnLike": {"aws:SourceArn": self._arn("ec2", "vpc-flow-log/*")},
+                        "StringEquals": {"aws:SourceAccount": self._account.id},
+                        "ArnLike": {"aws:SourceArn": self._account.arn("ec2", "vpc-flow-log/*")},
                     },
                 }
             ],

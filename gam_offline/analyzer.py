@@ -7,7 +7,8 @@ and config schemas (GetAnalyzerInfo), fill in schema defaults under the stack's
 config file and validate it (Configure), describe the stack (ConfigureStack),
 call `Analyze` for every recorded resource (inputs as a Struct in the engine's
 encoding, options as the engine sends them) and `AnalyzeStack` once with every
-resource, its parent and dependencies. No policy logic lives on this side.
+resource's outputs (a component: only what it registered), its parent and
+dependencies. No policy logic lives on this side.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from gam_offline.records import Record, RecordedResource, downgrade_references
+from gam_offline.records import (
+    Record,
+    RecordedResource,
+    annotate_secrets,
+    downgrade_references,
+)
 
 PACK_FOLDER = "policies"  # the project's pack: <project root>/policies
 # How the pack words an exemption in a not-applicable reason (gam_policies.framework).
@@ -66,6 +72,15 @@ class Exemption:
     reason: str
 
 
+@dataclass(frozen=True)
+class NotApplicable:
+    """A policy that did not judge a resource, and why (not a pass: nothing was checked)."""
+
+    policy: str
+    urn: str  # "" when a stack policy reports it
+    reason: str
+
+
 @dataclass
 class PolicyReport:
     pack: str
@@ -75,6 +90,7 @@ class PolicyReport:
     remediations: dict[str, str] = field(default_factory=dict)  # policy -> how to fix it
     violations: list[Violation] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
+    not_applicable: list[NotApplicable] = field(default_factory=list)
     seconds: float = 0.0
 
     def mandatory(self) -> list[Violation]:
@@ -87,6 +103,7 @@ class PolicyReport:
             "policies_evaluated": self.policies_evaluated,
             "violations": [asdict(v) for v in self.violations],
             "exemptions": [asdict(e) for e in self.exemptions],
+            "not_applicable": [asdict(n) for n in self.not_applicable],
             "seconds": round(self.seconds, 3),
         }
 
@@ -257,15 +274,24 @@ def analyze_request(
     return request
 
 
+def stack_properties(resource: RecordedResource) -> dict[str, Any]:
+    """What AnalyzeStack carries of a resource: its outputs, as the engine sends them
+    (`Properties: v.Outputs`). A provider resource's are its planned state: here the
+    fake's outputs, which hold its inputs, with its `id`, and secret wherever the input
+    was. A component's are what it registered (`register_outputs`), nothing more."""
+    if not resource.custom:
+        return dict(resource.outputs)
+    planned = annotate_secrets(resource.outputs, resource.inputs)
+    return {**planned, "id": resource.id} if resource.id else planned
+
+
 def stack_resource(
     resource: RecordedResource, by_urn: Mapping[str, RecordedResource]
 ) -> analyzer_pb2.AnalyzerResource:
     """A resource as AnalyzeStack sees it: its (planned) outputs, parent and dependencies."""
     out = analyzer_pb2.AnalyzerResource(
         type=resource.type,
-        properties=_struct(
-            {**resource.inputs, **resource.outputs, **({"id": resource.id} if resource.id else {})}
-        ),
+        properties=_struct(stack_properties(resource)),
         urn=resource.urn,
         name=resource.name,
         options=_options(resource),
@@ -295,12 +321,14 @@ def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: 
             )
         )
     for na in response.not_applicable:
-        for line in na.reason.splitlines():
+        for line in na.reason.splitlines() or [""]:
             match = _EXEMPTION.match(line)
             if match and match["policy"] == na.policy_name:
                 report.exemptions.append(
                     Exemption(na.policy_name, match["target"], match["reason"])
                 )
+            else:
+                report.not_applicable.append(NotApplicable(na.policy_name, urn, line))
 
 
 class PackSession:

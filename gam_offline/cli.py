@@ -81,6 +81,9 @@ def _policy(report: analyzer.PolicyReport, out: IO[str]) -> None:
     out.write(f"  exemptions: {len(report.exemptions)}\n")
     for e in report.exemptions:
         out.write(f"    {e.policy}: {e.urn}\n      reason: {e.reason}\n")
+    out.write(f"  not applicable (not judged): {len(report.not_applicable)}\n")
+    for n in report.not_applicable:
+        out.write(f"    {n.policy}: {n.urn or '(stack policy)'}\n      {n.reason}\n")
 
 
 def _paragraph(error: BaseException, what: str = "the program failed") -> str:

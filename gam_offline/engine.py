@@ -51,6 +51,7 @@ from gam_offline.records import (
     Record,
     RecordedResource,
     Ref,
+    downgrade_references,
 )
 
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
@@ -174,7 +175,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         mocks.monitor = self
         self.recorded: list[RecordedResource] = []
-        self.component_outputs: dict[str, dict[str, Any]] = {}
+        self.registered_outputs: dict[str, dict[str, Any]] = {}  # by URN, as registered
         self.stack_urn: str | None = None
         self.current_urn = ""
 
@@ -184,7 +185,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.stack_urn = self.current_urn
             return super().RegisterResource(request)
         position = len(self.recorded)  # synthetic children of a remote component go after it
-        response = super().RegisterResource(request)
+        inputs = _struct_to_dict(request.object)
+        response = super().RegisterResource(_with_ids_for_references(request, inputs))
         self.recorded.insert(
             position,
             RecordedResource(
@@ -195,7 +197,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 remote=bool(request.remote),
                 id=response.id or None,
-                inputs=_struct_to_dict(request.object),
+                inputs=inputs,
                 outputs=_struct_to_dict(response.object),
                 options=_options(request),
             ),
@@ -203,14 +205,37 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        self.component_outputs[request.urn] = _struct_to_dict(request.outputs)
+        """A component's outputs are what it registers, nothing else (the engine's state
+        of a component starts with no outputs and takes these whole)."""
+        outputs = _struct_to_dict(request.outputs)
+        self.registered_outputs[request.urn] = outputs
+        for resource in self.recorded:
+            if resource.urn == request.urn and not resource.custom:
+                resource.outputs = outputs
         return super().RegisterResourceOutputs(request)
 
     def register_synthetic(self, ref: Ref, mocks: FakeProvider) -> dict[str, Any]:
-        """Record a remote component's child and return the engine's reference to it."""
+        """Record a remote component's child and return the engine's reference to it.
+
+        A child named in another child's inputs (a `Ref` there) is recorded first; the
+        input gets its id, and the property a dependency on it, as in the engine."""
         parent_urn = self.current_urn
+        dependencies: dict[str, list[str]] = {}
+
+        def resolve(value: Any, key: str) -> Any:
+            if isinstance(value, Ref):
+                reference = self.register_synthetic(value, mocks)
+                dependencies.setdefault(key, []).append(reference["urn"])
+                return reference["id"]
+            if isinstance(value, dict):
+                return {k: resolve(v, key) for k, v in value.items()}
+            if isinstance(value, list):
+                return [resolve(v, key) for v in value]
+            return value
+
+        inputs = {key: resolve(value, key) for key, value in ref.inputs.items()}
         resource_id, state = fakes.resource_outputs(
-            ref.type, ref.name, ref.inputs, mocks.region, mocks.account
+            ref.type, ref.name, inputs, mocks.region, mocks.account
         )
         urn = self.make_urn(parent_urn, ref.type, ref.name)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
@@ -223,15 +248,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=True,
                 remote=False,
                 id=resource_id,
-                inputs=json.loads(json.dumps(dict(ref.inputs))),
+                inputs=json.loads(json.dumps(inputs)),
                 outputs=json.loads(json.dumps(state)),
-                options={**_EMPTY_OPTIONS, "synthetic": True},
+                options={
+                    **_EMPTY_OPTIONS,
+                    "dependencies": sorted({u for urns in dependencies.values() for u in urns}),
+                    "propertyDependencies": dependencies,
+                    "synthetic": True,
+                },
             )
         )
         return {SIG: RESOURCE_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
 
 
 _EMPTY_OPTIONS: dict[str, Any] = _options(resource_pb2.RegisterResourceRequest())
+
+
+def _with_ids_for_references(request: Any, inputs: dict[str, Any]) -> Any:
+    """The request the fakes answer: resource references among its inputs replaced by the
+    referenced resource's id (a component's URN), as a provider gets them. The mock
+    monitor would otherwise rebuild the referenced resource in its own thread, which
+    for a component (`cluster=` of an eks.ManagedNodeGroup) waits forever on a lookup
+    in another event loop."""
+    downgraded = downgrade_references(inputs)
+    if downgraded == inputs:
+        return request
+    forwarded = resource_pb2.RegisterResourceRequest()
+    forwarded.CopyFrom(request)
+    forwarded.object.Clear()
+    forwarded.object.update(downgraded)
+    return forwarded
 
 
 # --- config ----------------------------------------------------------------------

@@ -109,6 +109,13 @@ class Firewall:
     rules: tuple[FirewallRule, ...] = ()
     default_drop: bool = True
 
+    def allowed_flow(self) -> Flow:
+        """HTTPS to the first allowed name (a host under it, for a wildcard)."""
+        if not self.allowed_names:
+            return WEB
+        name = self.allowed_names[0]
+        return Flow("tcp", 443, f"www{name}" if name.startswith(".") else name)
+
     def verdict(self, flow: Flow) -> str:
         """ "pass", "drop" or "reject"."""
         web = flow.number == PROTOCOLS["tcp"] and flow.port in (80, 443)
@@ -453,10 +460,11 @@ def _data_isolated(network: Network) -> Iterable[str]:
 
 def _private_egress(network: Network) -> Iterable[str]:
     inspected = bool(network.firewall_endpoints)
+    allowed = network.firewall.allowed_flow()
     for subnet in network.tier("private"):
-        forward = network.to_internet(subnet)
+        forward = network.to_internet(subnet, allowed)
         if forward.outcome != "internet":
-            continue  # no NAT: no way out, nothing to check
+            continue  # no NAT, or nothing allowed: no way out, nothing to check
         back = network.reply(subnet, INTERNET_ADDRESS, forward)
         there, returned = forward.through("firewall"), back.through("firewall")
         if back.outcome != "delivered" or back.hops[-1].target != subnet.name:

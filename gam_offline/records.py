@@ -167,6 +167,37 @@ def mask(value: Any) -> Any:
     return _convert(value, lambda _: MASK, lambda r: r.get("urn"), "[unknown]")
 
 
+def _contains_secret(value: Any) -> bool:
+    if _is_sig(value, SECRET_SIG):
+        return True
+    if isinstance(value, dict):
+        return any(_contains_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_secret(v) for v in value)
+    return False
+
+
+def _is_object(value: Any) -> bool:
+    """A plain object of the encoding (not a secret, a resource reference or an asset)."""
+    return isinstance(value, dict) and SIG not in value
+
+
+def annotate_secrets(outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """`outputs` with each value whose input held a secret made secret, as the engine does
+    with what a provider returns (`annotateSecrets` in pulumi's provider plugin): objects
+    are matched key by key, any other value is secret whole (a list, if any item was)."""
+    result = dict(outputs)
+    for key, given in inputs.items():
+        if key not in result:
+            continue
+        out = result[key]
+        if _is_object(out) and _is_object(given):
+            result[key] = annotate_secrets(out, given)
+        elif not _is_sig(out, SECRET_SIG) and _contains_secret(given):
+            result[key] = {SIG: SECRET_SIG, "value": out}
+    return result
+
+
 def downgrade_references(value: Any) -> Any:
     """Resource references as the engine sends them to analyzers: the referenced resource's
     id (its URN where it has none). Secrets keep their encoding."""

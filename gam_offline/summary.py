@@ -130,6 +130,20 @@ def _exemptions(record: Record, report: PolicyReport) -> list[str]:
     return [*lines, *table(["policy", "resource", "reason"], rows)]
 
 
+def _not_applicable(record: Record, report: PolicyReport) -> list[str]:
+    """What a policy could not judge, and why (a component registered without properties):
+    never counted as passing, so listed whenever there is any."""
+    if not report.not_applicable:
+        return []
+    by_urn = {r.urn: r for r in record.resources}
+    rows = []
+    for n in report.not_applicable:
+        target = by_urn.get(n.urn)
+        shown = target.name if target else n.urn or "(the stack)"
+        rows.append([code(n.policy), code(shown), prose(n.reason)])
+    return ["### Not applicable (not judged)", "", *table(["policy", "resource", "reason"], rows)]
+
+
 def _policies(report: PolicyReport) -> list[str]:
     levels = Counter(report.levels.values())
     title = f"{report.policies_evaluated} policies evaluated: " + ", ".join(
@@ -186,6 +200,7 @@ def render(record: Record, report: PolicyReport | None) -> str:
     lines = [*_headline(record, report), prose(reachability.summary(record)), ""]
     if report is not None:
         lines += _violations(record, report) + _exemptions(record, report)
+        lines += _not_applicable(record, report)
     lines += _components(record) + _counts(record)
     if report is not None:
         lines += _policies(report)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from gam_offline import analyzer, engine
 from gam_offline.records import Record
 from tests.support import PACK_DIR, ROOT, STACKS
+
+# No per-example deadline: a loaded CI machine (or tests in parallel on two cores) must
+# not turn a slow example into a failure; example counts still bound each test.
+settings.register_profile("gam", deadline=None)
+settings.load_profile("gam")
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def test_preview_with_the_pack_reports_policies_and_exits_0(tmp_path: Path) -> N
     assert "policies evaluated" in out and "mandatory violations: 0" in out
     policy = json.loads((tmp_path / "prod.json").read_text())["policy"]
     assert policy["policies_evaluated"] >= 60
-    assert {"violations", "exemptions", "policies_evaluated"} <= set(policy)
+    assert {"violations", "exemptions", "not_applicable", "policies_evaluated"} <= set(policy)
 
 
 def test_json_record_has_the_documented_fields_and_options_round_trip(tmp_path: Path) -> None:
@@ -285,3 +285,21 @@ def test_outside_any_project_the_tool_says_so_and_exits_2(tmp_path: Path) -> Non
     done = _gam_infra("preview", "--stack", "dev", cwd=tmp_path)
     assert done.returncode == cli.EXIT_CONFIG
     assert "no Pulumi.yaml in" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_policies_that_judged_nothing_are_listed_as_not_applicable_with_why() -> None:
+    from gam_offline import analyzer
+
+    report = analyzer.PolicyReport("pack", "0.0.1", 80, {})
+    report.not_applicable.append(
+        analyzer.NotApplicable(
+            "eks-secrets-encryption", "urn:x::eks", "registered without properties"
+        )
+    )
+    out = io.StringIO()
+    cli._policy(report, out)
+    assert (
+        "  not applicable (not judged): 1\n"
+        "    eks-secrets-encryption: urn:x::eks\n"
+        "      registered without properties\n"
+    ) in out.getvalue()

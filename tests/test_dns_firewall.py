@@ -26,7 +26,7 @@ from components.tags import REQUIRED_TAGS, standard_tags
 from components.values import MANAGED_DOMAIN_LISTS
 from gam_offline.engine import RecordingMonitor, run_program
 from gam_offline.records import Record, RecordedResource
-from tests.support import PACK_DIR
+from tests.support import taggable_types
 
 TAGS = standard_tags(
     project="gam-platform", environment="test", owner="platform", cost_center="cc-42"
@@ -56,7 +56,7 @@ QUERY_LOG_ASSOCIATION = (
 )
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY = "aws:kms/key:Key"
-TAGGABLE = set(json.loads((PACK_DIR / "gam_policies" / "taggable_types.json").read_text()))
+TAGGABLE = taggable_types()
 
 
 @functools.cache
@@ -149,6 +149,9 @@ def test_every_lookup_is_logged_to_an_encrypted_retained_log_group(
     assert inputs(config)["destinationArn"] == group.outputs["arn"]
     association = inputs(record.one(QUERY_LOG_ASSOCIATION))
     assert association == {"resolverQueryLogConfigId": config.id, "resourceId": VPC_ID}
+    # audit evidence: tagged so, and with `protect` also kept when the stack lets go of it
+    assert inputs(group)["tags"]["Evidence"] == "audit"
+    assert group.options["protect"] is group.options["retainOnDelete"] is args.protect
 
 
 def test_the_log_key_rotates_and_lets_logs_use_it_for_the_query_log_group_only(

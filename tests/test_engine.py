@@ -285,3 +285,71 @@ def test_every_type_the_stacks_create_has_its_own_fake(stack_records) -> None:
 def test_a_type_can_have_only_one_fake() -> None:
     with pytest.raises(ValueError, match="already has a fake"):
         fake("aws:ec2/vpc:Vpc")(lambda inputs, ctx: {})
+
+
+class Registering(pulumi.ComponentResource):
+    def __init__(self, name: str, key_description: str) -> None:
+        super().__init__("gam:test:Registering", name, {"keyDescription": key_description})
+        key = aws.kms.Key(
+            f"{name}-key", description=key_description, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.register_outputs({"keyArn": key.arn})
+
+
+def test_a_components_outputs_are_only_what_it_registers() -> None:
+    def program() -> None:
+        Registering("with", "a key")
+        Holder("empty")
+
+    record = engine.run_program(program, region="eu-west-1")
+    registering = record.one("gam:test:Registering")
+    assert registering.inputs == {"keyDescription": "a key"}  # what Analyze sees
+    assert registering.outputs == {"keyArn": record.one("aws:kms/key:Key").outputs["arn"]}
+    assert record.one("gam:test:Holder").outputs == {}
+
+
+def test_remote_managed_node_group_gets_the_node_group_and_launch_template_it_creates() -> None:
+    def program() -> None:
+        cluster = eks.Cluster(
+            "eks", vpc_id="vpc-1", subnet_ids=["subnet-1"], skip_default_node_group=True
+        )
+        eks.ManagedNodeGroup(
+            "workers",
+            cluster=cluster,  # a component as an input: the fakes get its URN, as an id
+            subnet_ids=["subnet-a", "subnet-b"],
+            node_role_arn="arn:aws:iam::123456789012:role/nodes",
+            enable_imd_sv2=True,
+            instance_types=["m7g.large"],
+            tags={"Team": "geo"},
+        )
+
+    record = engine.run_program(program, region="eu-west-1")
+    component = record.one("eks:index:ManagedNodeGroup")
+    group = record.one("aws:eks/nodeGroup:NodeGroup")
+    template = record.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert group.parent == template.parent == component.urn
+    assert (group.name, template.name) == ("workers", "workers-launchTemplate")
+    assert group.inputs["subnetIds"] == ["subnet-a", "subnet-b"]
+    assert group.inputs["clusterName"] == record.one("aws:eks/cluster:Cluster").id
+    assert group.inputs["launchTemplate"] == {"id": template.id, "version": "1"}
+    assert group.options["propertyDependencies"] == {"launchTemplate": [template.urn]}
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert group.inputs["tags"] == {"Team": "geo"}
+    assert set(component.outputs) == {"nodeGroup"}  # what pulumi-eks registers, nothing more
+    assert component.outputs["nodeGroup"]["urn"] == group.urn
+
+
+def test_a_managed_node_group_without_custom_options_uses_the_default_launch_template() -> None:
+    def program() -> None:
+        eks.ManagedNodeGroup(
+            "plain",
+            cluster=eks.Cluster("eks", skip_default_node_group=True),
+            node_role_arn="arn:aws:iam::123456789012:role/nodes",
+        )
+
+    record = engine.run_program(program, region="eu-west-1")
+    group = record.one("aws:eks/nodeGroup:NodeGroup")
+    assert record.by_type("aws:ec2/launchTemplate:LaunchTemplate") == []
+    assert "launchTemplate" not in group.inputs
+    assert group.inputs["subnetIds"] == []  # only what the component is given is known
+    assert group.inputs["scalingConfig"] == {"desiredSize": 2, "minSize": 1, "maxSize": 2}

@@ -26,7 +26,7 @@ from components.tags import REQUIRED_TAGS, standard_tags
 from components.values import CACHE_NAMESPACE_MAX, CACHE_UPSTREAMS
 from gam_offline.engine import RecordingMonitor, run_program
 from gam_offline.records import Record, RecordedResource
-from tests.support import PACK_DIR
+from tests.support import taggable_types
 
 TAGS = standard_tags(
     project="gam-platform", environment="test", owner="platform", cost_center="cc-42"
@@ -52,7 +52,7 @@ SLR = (
 )
 REPOSITORIES = "arn:aws:ecr:eu-west-1:123456789012:repository/gam-test/*"
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
-TAGGABLE = set(json.loads((PACK_DIR / "gam_policies" / "taggable_types.json").read_text()))
+TAGGABLE = taggable_types()
 
 
 @functools.cache

@@ -35,6 +35,8 @@ def pack() -> Iterator[analyzer.PackSession]:
 
 
 def _recorded(resource: Resource) -> RecordedResource:
+    """A case's resource as recorded: its props are the inputs `Analyze` sends and the
+    outputs `AnalyzeStack` sends (a case holds the view of the rule it is written for)."""
     urn = resource.urn or f"urn:pulumi:prod::gam-platform::{resource.type}::{resource.name}"
     return RecordedResource(
         urn=urn,
@@ -45,7 +47,7 @@ def _recorded(resource: Resource) -> RecordedResource:
         remote=False,
         id=resource.get("id"),
         inputs=dict(resource.props),
-        outputs={},
+        outputs=dict(resource.props),
         options={
             "protect": resource.protect,
             "dependencies": list(resource.dependencies),

@@ -9,7 +9,7 @@ import pytest
 
 from components.tags import standard_tags
 from gam_offline import analyzer
-from gam_offline.records import SECRET_SIG, SIG, Record, RecordedResource
+from gam_offline.records import RESOURCE_SIG, SECRET_SIG, SIG, Record, RecordedResource
 from tests.support import PACK_DIR
 
 STACK = "prod"
@@ -204,8 +204,6 @@ def test_thresholds_and_levels_come_from_the_stack_config() -> None:
 
 
 def test_resource_references_reach_the_pack_as_ids_as_the_engine_sends_them() -> None:
-    from gam_offline.records import RESOURCE_SIG
-
     component = resource(
         "eks:index:Cluster",
         "eks",
@@ -215,3 +213,72 @@ def test_resource_references_reach_the_pack_as_ids_as_the_engine_sends_them() ->
     component.outputs["eksCluster"] = {SIG: RESOURCE_SIG, "urn": "urn:x", "id": "cluster-id"}
     report = analyze(component)  # would fail to deserialize a raw reference
     assert report.policies_evaluated >= 60
+
+
+# --- what AnalyzeStack carries, and components ---------------------------------------
+
+
+def test_analyze_stack_carries_a_resources_outputs_secret_where_its_inputs_were() -> None:
+    database = resource(
+        "aws:rds/instance:Instance", "db", {"password": {SIG: SECRET_SIG, "value": "hunter2"}}
+    )
+    database.outputs = {"password": "hunter2", "endpoint": "db.example:5432"}  # a provider's
+    assert analyzer.stack_properties(database) == {
+        "password": {SIG: SECRET_SIG, "value": "hunter2"},
+        "endpoint": "db.example:5432",
+        "id": "db-id",
+    }
+
+
+def test_analyze_stack_carries_a_components_registered_outputs_never_its_inputs() -> None:
+    component = resource("eks:index:ManagedNodeGroup", "workers", {"subnetIds": ["subnet-pub"]})
+    component.custom, component.id = False, None
+    component.outputs = {"nodeGroup": {SIG: RESOURCE_SIG, "urn": "urn:x", "id": "workers"}}
+    assert analyzer.stack_properties(component) == component.outputs
+    request = analyzer.stack_resource(component, {})
+    assert set(request.properties) == {"nodeGroup"}
+    assert request.properties["nodeGroup"] == "workers"  # a reference reaches a policy as its id
+
+
+def test_a_component_without_properties_is_reported_not_applicable_not_passed() -> None:
+    bare = resource("eks:index:Cluster", "bare", {})
+    bare.custom, bare.id, bare.outputs = False, None, {}
+    report = analyze(bare)
+    assert fired(report, "bare") == set()
+    skipped = {n.policy for n in report.not_applicable if n.urn == bare.urn}
+    assert {
+        "eks-endpoint-not-public",
+        "eks-secrets-encryption",
+        "eks-authentication-mode-api",
+        "tags-required",
+    } <= skipped
+    assert all("registered without properties" in n.reason for n in report.not_applicable)
+    assert report.to_json()["not_applicable"][0]["urn"] == bare.urn
+
+
+def test_a_managed_node_group_in_public_subnets_is_refused_through_its_node_group() -> None:
+    import pulumi
+    import pulumi_aws as aws
+    import pulumi_eks as eks
+
+    from gam_offline import engine
+
+    def program() -> None:
+        public = aws.ec2.Subnet(
+            "public-a", vpc_id="vpc-1", cidr_block="10.0.0.0/24", tags={"Tier": "public"}
+        )
+        cluster = eks.Cluster("eks", skip_default_node_group=True)
+        eks.ManagedNodeGroup(
+            "workers",
+            cluster=cluster,
+            subnet_ids=[public.id],
+            node_role_arn="arn:aws:iam::123456789012:role/nodes",
+            opts=pulumi.ResourceOptions(depends_on=[public]),
+        )
+
+    record = engine.run_program(program, stack=STACK, region="eu-west-1")
+    report = analyzer.evaluate(record, PACK_DIR)
+    refused = [v for v in report.violations if v.policy == "eks-node-group-private-subnets"]
+    group = record.one("aws:eks/nodeGroup:NodeGroup")
+    assert [v.urn for v in refused] == [group.urn]
+    assert "Tier=public, expected Tier=private" in refused[0].message

@@ -150,6 +150,13 @@ def test_only_web_traffic_to_allowed_names_passes_the_default_deny_policy(
     assert DEFAULT_DENY.verdict(flow) == expected
 
 
+def test_the_egress_checks_use_a_name_the_firewall_allows() -> None:
+    assert Firewall(allowed_names=(".example.org",)).allowed_flow() == Flow(
+        "tcp", 443, "www.example.org"
+    )
+    assert DEFAULT_DENY.verdict(DEFAULT_DENY.allowed_flow()) == "pass"
+
+
 def test_without_the_default_deny_group_udp_and_other_ports_would_pass_the_rules() -> None:
     allow_list_only = Firewall(allowed_names=("pypi.org",), default_drop=False)
     assert allow_list_only.verdict(Flow("udp", 53)) == "pass"

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections import Counter
 
 import pytest
 
 from components.tags import REQUIRED_TAGS
 from gam_offline.records import Record
-from tests.support import PACK_DIR
+from tests.support import taggable_types
 
 STACKS = ("dev", "staging", "prod")
-TAGGABLE = set(json.loads((PACK_DIR / "gam_policies" / "taggable_types.json").read_text()))
+TAGGABLE = taggable_types()
 NETWORK = "gam:network:Networking"
 
 

@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gam_offline import reachability, summary
-from gam_offline.analyzer import Exemption, PolicyReport, Violation
+from gam_offline.analyzer import Exemption, NotApplicable, PolicyReport, Violation
 from gam_offline.records import Record, RecordedResource
 from tests.summary_reader import PARSER, parse, text
 
@@ -146,6 +146,26 @@ def test_exemptions_show_the_resource_and_the_written_reason(dev: Record) -> Non
                 "policy": "tags-required",
                 "resource": "gam-dev-network-vpc",
                 "reason": "shared VPC | tagged by PLAT-9",
+            }
+        ]
+    ]
+
+
+def test_what_a_policy_did_not_judge_is_listed_with_why_never_as_passing(dev: Record) -> None:
+    report = _report(dev)
+    _, sections = parse(summary.render(dev, report))
+    assert "Not applicable (not judged)" not in sections  # none: no section
+    vpc = dev.one("aws:ec2/vpc:Vpc")
+    report.not_applicable.append(
+        NotApplicable("tags-required", vpc.urn, "registered without properties")
+    )
+    _, sections = parse(summary.render(dev, report))
+    assert sections["Not applicable (not judged)"].tables == [
+        [
+            {
+                "policy": "tags-required",
+                "resource": "gam-dev-network-vpc",
+                "reason": "registered without properties",
             }
         ]
     ]

@@ -3,7 +3,9 @@
 This is the only module that knows pulumi_policy. Each rule's configuration schema
 gains `exemptions`; an exempted resource is reported as not applicable with its
 written reason, so exemptions show in every report (offline and in the Pulumi
-CLI / Cloud policy results).
+CLI / Cloud policy results). So is a component registered without properties
+(`Rule.not_applicable`): never a pass. Checks run through `Rule.run` / `run_stack`,
+which let them read only the paths their rule declares.
 """
 
 from __future__ import annotations
@@ -79,11 +81,10 @@ def _resource_validator(rule: Rule):
             return
         ctx = _context(args.get_config())
         resource = _resource(args)
-        exempt = exemption_for(rule.name, resource, ctx.config)
-        if exempt:
-            args.not_applicable(exempt)
-        assert rule.check is not None
-        for message in rule.check(resource, ctx):
+        reason = rule.not_applicable(resource) or exemption_for(rule.name, resource, ctx.config)
+        if reason:
+            args.not_applicable(reason)  # raises: the check does not run
+        for message in rule.run(resource, ctx):
             report_violation(message, None)
 
     return validate
@@ -95,8 +96,7 @@ def _stack_validator(rule: Rule):
         resources = [_resource(r) for r in args.resources]
         by_urn = {r.urn: r for r in resources}
         exempted: list[str] = []
-        assert rule.stack_check is not None
-        for urn, message in rule.stack_check(resources, ctx):
+        for urn, message in rule.run_stack(resources, ctx):
             target = by_urn.get(urn)
             exempt = exemption_for(rule.name, target, ctx.config) if target else None
             if exempt:

@@ -44,7 +44,7 @@ from gam_policies.framework import (  # noqa: E402
     Rule,
 )
 from gam_policies.rules import DOMAINS, all_rules  # noqa: E402
-from gam_policies.rules.tags import TAGGABLE_TYPES  # noqa: E402
+from gam_policies.rules.tags import SHAPE_READS, TAG_SHAPES, TAGGABLE_TYPES  # noqa: E402
 
 # --- config, as the engine resolves it ------------------------------------------------
 
@@ -105,12 +105,30 @@ def _checks(rule: Rule) -> str:
     types = sorted(rule.resource_types)
     if set(types) == set(TAGGABLE_TYPES):
         return (
-            f"every resource type that takes `tags` ({len(types)} types, listed in "
-            "`policies/gam_policies/taggable_types.json`)"
+            f"every resource type that carries tags of its own ({len(types)} types, listed by "
+            "the shape of their tags in `policies/gam_policies/taggable_types.json`)"
         )
     if len(types) > MAX_LISTED_TYPES:
         return f"{len(types)} resource types: " + ", ".join(f"`{t}`" for t in types)
     return ", ".join(f"`{t}`" for t in types)
+
+
+def _reads(rule: Rule) -> str:
+    """What the policy reads: per type, its declared property paths (`Rule.reads`); the
+    tag policies' thousand-odd types by the shape of their tags."""
+    side = "outputs" if rule.is_stack_rule else "inputs"
+    reads = dict(rule.reads)
+    shown: list[str] = []
+    if set(reads) == set(TAGGABLE_TYPES):
+        for shape, paths in SHAPE_READS.items():
+            count = sum(1 for t in reads if TAG_SHAPES[t] == shape)
+            listed = ", ".join(f"`{p}`" for p in paths)
+            shown.append(f"{listed} of each `{shape}` type ({count})")
+        reads = {}
+    for type_ in sorted(reads):
+        paths = ", ".join(f"`{p}`" for p in reads[type_]) or "no property"
+        shown.append(f"`{type_}`: {paths}")
+    return f"{side}: " + "; ".join(shown)
 
 
 def _schema(spec: Mapping[str, Any]) -> str:
@@ -155,6 +173,7 @@ def _entry(rule: Rule, configs: Mapping[str, Mapping[str, Any]]) -> list[str]:
         "",
         f"- **Severity**: {rule.severity}; **category**: {rule.category}",
         f"- **Checks**: {_checks(rule)}",
+        f"- **Reads**, of the {_reads(rule)}",
         f"- **Why**: {rule.description}",
         f"- **How to fix**: {rule.remediation}",
         f"- **Controls**: {_controls(rule)}",
@@ -203,6 +222,16 @@ def _intro(rules: list[Rule]) -> list[str]:
         "Offline, with no AWS account, `./dev preview` (or "
         "`.venv/bin/gam-infra preview --stack prod`) runs the same pack over the Analyzer "
         "protocol with the same config files.",
+        "",
+        "**What a policy sees.** A resource policy judges one resource's inputs as `Analyze` "
+        "sends them (after the provider's Check: pulumi-aws adds `tagsAll` there); a stack "
+        "policy judges every resource's outputs as `AnalyzeStack` sends them, which for a "
+        "component are only what it registers. Each policy declares the property paths it "
+        "reads (**Reads** below; `[]` steps into a list's items) and cannot read others; "
+        "`tests/policies/test_property_paths.py` checks every one against the installed "
+        "SDKs' engine names. A component whose registration carries no properties (a remote "
+        "component's may not, pulumi/pulumi#10533) is reported *not applicable* by the "
+        "policies on its type, never as passing; the resources it creates are judged.",
         "",
         "**Exemptions.** Each policy's configuration takes `exemptions: "
         '[{"resource": <URN or logical name>, "reason": <at least '

@@ -1,77 +1,106 @@
-"""Regenerate `gam_policies/taggable_types.json`: the resource types that accept `tags`.
+"""Regenerate `gam_policies/taggable_types.json`: the resource types that carry tags of
+their own, grouped by the shape of their `tags` (read so by `gam_policies/rules/tags.py`).
 
-Reads the installed pulumi_aws as text, without importing it (well under a second):
-its `_utilities.register(...)` JSON lists every resource type, and a resource class
-accepts a `tags` argument exactly when its `_internal_init` stores the input with
-`__props__.__dict__["tags"] = tags` (outputs-only tags are stored as `None`).
-`eks:index:Cluster` (pulumi_eks) is added after the same check; the other
-pulumi_eks components are left out because the cluster creates some of them itself.
+Reads the installed SDKs' classes (`engine_names.py`). A type's `tags` input is:
+- `map`: a map of strings, with a `tagsAll` output beside it (pulumi-aws resources);
+- `list`: a list of objects with `key` and `value` (`aws:autoscaling/group:Group`);
+- `component`: a map of strings on a pulumi-eks component (`EKS_COMPONENTS` only: the
+  other pulumi-eks components hand their tags to resources of their own, judged there).
+A `tags` input that selects other resources is no tag of the type's own: those types are
+named in `SELECTORS`, each with what it selects, and left out. Any other shape stops the
+generator until it is classified here.
 
-Usage: .venv/bin/python policies/tools/gen_taggable_types.py [--check]
+Usage: .venv/bin/python policies/tools/gen_taggable_types.py [--check]   (about ten seconds)
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
 import sys
+import typing
 from pathlib import Path
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # its sibling, run as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import engine_names
+
 OUTPUT = Path(__file__).resolve().parent.parent / "gam_policies" / "taggable_types.json"
-TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'([^']+)'")
-TAKES_TAGS = '__props__.__dict__["tags"] = tags'
-REGISTERED = re.compile(r'resource_modules="""(.*?)"""', re.S)
-EKS_TYPES = ("eks:index:Cluster",)
+EKS_COMPONENTS = ("eks:index:Cluster",)
+SELECTORS = {
+    "aws:devopsguru/resourceCollection:ResourceCollection": (
+        "`tags` ({appBoundaryKey, tagValues}) chooses the resources DevOps Guru analyses"
+    ),
+    "aws:inspector/resourceGroup:ResourceGroup": (
+        "`tags` chooses the EC2 instances of an Inspector assessment target"
+    ),
+}
+MAP, LIST, COMPONENT = "map", "list", "component"
 
 
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)  # locates the package without executing it
-    if spec is None or spec.origin is None:
-        raise SystemExit(f"{name} is not installed")
-    return Path(spec.origin).parent
+def _is_string_map(hint: object) -> bool:
+    args = typing.get_args(hint)
+    return engine_names.is_map(hint) and len(args) == 2 and engine_names.unwrap(args[1]) is str
 
 
-def _tagged_tokens(files: list[Path]) -> tuple[set[str], set[str]]:
-    """(every resource type token found, those whose class takes `tags`)."""
-    found: set[str] = set()
-    tagged: set[str] = set()
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        tokens = TOKEN.findall(text)
-        found.update(tokens)
-        if TAKES_TAGS in text:
-            tagged.update(tokens)
-    return found, tagged
+def _is_key_value_list(hint: object) -> bool:
+    if not engine_names.is_list(hint):
+        return False
+    members = engine_names.members(engine_names.unwrap(typing.get_args(hint)[0])) or {}
+    return {"key", "value"} <= set(members)
 
 
-def taggable_types() -> list[str]:
-    aws = _package_dir("pulumi_aws")
-    match = REGISTERED.search((aws / "__init__.py").read_text(encoding="utf-8"))
-    if match is None:
-        raise SystemExit("pulumi_aws/__init__.py has no resource_modules registration")
-    registered = {token for module in json.loads(match.group(1)) for token in module["classes"]}
-    found, tagged = _tagged_tokens([p for p in aws.glob("*/*.py") if not p.name.startswith("_")])
-    if registered - found:
-        raise SystemExit(f"resource classes not found for {sorted(registered - found)[:5]} ...")
-    _, eks_tagged = _tagged_tokens(list(_package_dir("pulumi_eks").glob("*.py")))
-    if not set(EKS_TYPES) <= eks_tagged:
-        raise SystemExit(f"{EKS_TYPES} no longer take `tags`")
-    return sorted((tagged & registered) | set(EKS_TYPES))
+def shape(token: str) -> str | None:
+    """How `token` carries tags of its own; None if it has none (no `tags`, or a selector).
+    Raises SystemExit for a `tags` of any other shape."""
+    if token.startswith("eks:") and token not in EKS_COMPONENTS:
+        return None
+    try:
+        inputs = engine_names.names(token, engine_names.INPUTS)
+    except LookupError:
+        return None  # no Args: nothing the program passes (e.g. provider-less functions)
+    if "tags" not in inputs or token in SELECTORS:
+        return None
+    tags = engine_names.unwrap(inputs["tags"])
+    outputs = engine_names.names(token, engine_names.OUTPUTS)
+    if engine_names.is_component(token) and _is_string_map(tags):
+        return COMPONENT
+    if _is_string_map(tags) and "tagsAll" in outputs:
+        return MAP
+    if _is_key_value_list(tags):
+        return LIST
+    raise SystemExit(
+        f"{token}: `tags` is {tags!r} (tagsAll output: {'tagsAll' in outputs}); classify it "
+        "in policies/tools/gen_taggable_types.py (a shape the tag rules read, or SELECTORS)"
+    )
 
 
-def render(types: list[str]) -> str:
-    return json.dumps(types, indent=1) + "\n"
+def taggable_types() -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {COMPONENT: [], LIST: [], MAP: []}
+    for token in sorted(engine_names.registry()):
+        found = shape(token)
+        if found is not None:
+            grouped[found].append(token)
+    missing = [t for t in EKS_COMPONENTS if t not in grouped[COMPONENT]]
+    if missing:
+        raise SystemExit(f"{missing} no longer take a map of `tags`")
+    return grouped
+
+
+def render(grouped: dict[str, list[str]]) -> str:
+    return json.dumps(grouped, indent=1) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    text = render(taggable_types())
+    grouped = taggable_types()
+    text = render(grouped)
     if "--check" in argv:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         print("up to date" if current == text else f"{OUTPUT} is stale: regenerate it")
         return 0 if current == text else 1
     OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT} ({text.count(chr(10)) - 2} types)")
+    counts = ", ".join(f"{len(v)} {k}" for k, v in grouped.items())
+    print(f"wrote {OUTPUT} ({counts})")
     return 0
 
 

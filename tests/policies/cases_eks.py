@@ -1,4 +1,8 @@
-"""EKS cases: the pulumi-eks component, the aws.eks.Cluster, node groups, launch templates."""
+"""EKS cases: the pulumi-eks component, the aws.eks.Cluster, node groups, launch templates.
+
+Stack-policy baselines hold what `AnalyzeStack` sends: a component's registered outputs
+(an eks.ManagedNodeGroup's `nodeGroup`, never its `subnetIds`), a resource's outputs.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,9 @@ LAUNCH_TEMPLATE = make(
     {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
 )
 NODE_GROUP = make(eks.NODE_GROUP, "nodes", {"launchTemplate": {"id": "lt-1", "version": "1"}})
-MANAGED_NODE_GROUP = make(eks.MANAGED_NODE_GROUP, "managed", {"enableIMDSv2": True})
+MANAGED_NODE_GROUP = make(
+    eks.MANAGED_NODE_GROUP, "managed", {"enableIMDSv2": True, "instanceTypes": ["m7g.large"]}
+)
 
 
 def cluster_cases(
@@ -101,13 +107,18 @@ CASES = [
         (Break("upgradePolicy.supportType", "EXTENDED"), Break("upgradePolicy")),
         (Break("upgradePolicy.supportType", "EXTENDED"), Break("upgradePolicy.supportType")),
     ),
-    *(
-        Case(
-            rule="eks-node-group-private-subnets",
-            compliant=in_subnets(type_, "workers", {}, "subnetIds", "private"),
-            breaks=(Break("tags.Tier", "public", index=1), Break("tags.Tier", index=2)),
-        )
-        for type_ in (eks.NODE_GROUP, eks.MANAGED_NODE_GROUP)
+    Case(
+        rule="eks-node-group-private-subnets",
+        compliant=in_subnets(eks.NODE_GROUP, "workers", {}, "subnetIds", "private"),
+        breaks=(Break("tags.Tier", "public", index=1), Break("tags.Tier", index=2)),
+    ),
+    Case(  # a stack policy sees an eks.ManagedNodeGroup's outputs only: its NodeGroup is judged
+        rule="eks-node-group-private-subnets",
+        compliant=[
+            make(eks.MANAGED_NODE_GROUP, "managed", {"nodeGroup": "managed"}),
+            *in_subnets(eks.NODE_GROUP, "managed", {}, "subnetIds", "private"),
+        ],
+        breaks=(Break("tags.Tier", "public", index=2), Break("tags.Tier", index=3)),
     ),
     Case(
         rule="eks-node-imdsv2",

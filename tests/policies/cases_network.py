@@ -317,6 +317,17 @@ CASES = [
             ),
         )
         for kind in network.FIREWALL_PARTS
+        if kind != network.TLS_INSPECTION
+    ),
+    Case(  # a TLS inspection configuration holds a list of them
+        "network-firewall-customer-key",
+        resource(network.TLS_INSPECTION, "inspect", {"encryptionConfigurations": [FIREWALL_KEY]}),
+        (
+            Break("encryptionConfigurations", []),
+            Break("encryptionConfigurations"),
+            Break("encryptionConfigurations.0.type", "AWS_OWNED_KMS_KEY"),
+            Break("encryptionConfigurations.0.keyId"),
+        ),
     ),
     Case(
         "network-launch-template-no-public-ip",

@@ -81,6 +81,20 @@ CASES = [
         ],
         (Break("resources", ["arn:aws:rds:eu-west-1:1:db:other"], index=1),),
     ),
+    Case(  # read replicas are backed up through their source: each type names it its way
+        "backup-plan-coverage",
+        [
+            resource(
+                stack.DB_CLUSTER, "replica-cluster", {"replicationSourceIdentifier": "arn:src"}
+            ),
+            resource(stack.DB_INSTANCE, "replica-db", {"replicateSourceDb": "catalog-db"}),
+        ],
+        (
+            Break("replicationSourceIdentifier", index=0),
+            Break("replicateSourceDb", index=1),
+            Break("replicationSourceIdentifier", "", index=0),
+        ),
+    ),
     Case(
         "cloudfront-waf-acl-in-stack",
         [distribution(), web_acl()],

@@ -1,4 +1,5 @@
-"""Tag cases: required tags set per resource or through the provider's default tags."""
+"""Tag cases: required tags set per resource or through the provider's default tags, in
+each shape a type carries them (a map with `tagsAll`, a key/value list, a component's map)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from tests.policies.baseline import KEY_ARN, resource, tags
 from tests.policies.casekit import Break, Case
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+EKS_CLUSTER = "eks:index:Cluster"
 
 
 def log_group(stack: str = "prod") -> Resource:
@@ -24,6 +27,20 @@ def default_tagged() -> Resource:
     )
 
 
+def autoscaling_group(stack: str = "prod") -> Resource:
+    """Tags as the group carries them: key/value entries (no `tagsAll`)."""
+    entries = [
+        {"key": key, "value": value, "propagateAtLaunch": True}
+        for key, value in tags(stack).items()
+    ]
+    return resource(AUTOSCALING_GROUP, "workers", {"maxSize": 3, "minSize": 1, "tags": entries})
+
+
+def component() -> Resource:
+    """A component's `tags` (it never gets `tagsAll`: a `tagsAll` here is not read)."""
+    return resource(EKS_CLUSTER, "platform", {"version": "1.31", "tagsAll": tags()})
+
+
 CASES = [
     Case(
         "tags-required",
@@ -36,10 +53,11 @@ CASES = [
         ),
     ),
     Case("tags-required", default_tagged(), (Break("tagsAll.ManagedBy"), Break("tagsAll"))),
+    Case("tags-required", component(), (Break("tags.Environment"), Break("tags"))),
     Case(
         "tags-required",
-        resource("eks:index:Cluster", "platform", {"version": "1.31"}),
-        (Break("tags.Environment"),),
+        autoscaling_group(),
+        (Break("tags.2.value", ""), Break("tags.3"), Break("tags.0.key", "project"), Break("tags")),
     ),
     Case(
         "tags-environment-matches-stack",
@@ -52,4 +70,11 @@ CASES = [
         default_tagged(),
         (Break("tagsAll.Environment", "staging"), Break("tags.Environment", "dev")),
     ),
+    Case(
+        "tags-environment-matches-stack",
+        autoscaling_group("dev"),
+        (Break("tags.1.value", "prod"), Break("tags.1")),
+        stack="dev",
+    ),
+    Case("tags-environment-matches-stack", component(), (Break("tags.Environment", "dev"),)),
 ]

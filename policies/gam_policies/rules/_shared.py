@@ -16,6 +16,8 @@ from typing import Any
 from gam_policies.framework import Resource, is_sequence, references, tags_of
 
 SUBNET = "aws:ec2/subnet:Subnet"
+# What `subnet_tier_violations` reads of the subnets (the owner's property is the rule's own).
+SUBNET_READS = {SUBNET: ("id", "arn", "tags")}
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 NON_DATA_PURPOSES = ("logs", "assets", "artifacts")
 

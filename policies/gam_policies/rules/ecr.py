@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gam_policies.framework import Context, Resource, Rule, dig, fsbp, require
+from gam_policies.framework import Context, Resource, Rule, dig, fsbp, on, require
 from gam_policies.rules._shared import items, linked_to
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -91,6 +91,7 @@ RULES: list[Rule] = [
         controls=(fsbp("ECR.2"),),
         resource_types=(REPOSITORY, CREATION_TEMPLATE),
         check=_immutable_tags,
+        reads=on((REPOSITORY, CREATION_TEMPLATE), "imageTagMutability"),
     ),
     Rule(
         name="ecr-scan-on-push",
@@ -106,6 +107,7 @@ RULES: list[Rule] = [
         controls=(fsbp("ECR.1"),),
         resource_types=(REPOSITORY,),
         check=_scan_on_push,
+        reads={REPOSITORY: ("imageScanningConfiguration.scanOnPush",)},
     ),
     Rule(
         name="ecr-kms-encryption",
@@ -122,6 +124,11 @@ RULES: list[Rule] = [
         controls=(fsbp("ECR.5"),),
         resource_types=(REPOSITORY, CREATION_TEMPLATE),
         check=_kms_encryption,
+        reads=on(
+            (REPOSITORY, CREATION_TEMPLATE),
+            "encryptionConfigurations[].encryptionType",
+            "encryptionConfigurations[].kmsKey",
+        ),
     ),
     Rule(
         name="ecr-lifecycle-policy",
@@ -136,6 +143,7 @@ RULES: list[Rule] = [
         controls=(fsbp("ECR.3"),),
         category="cost",
         stack_check=_lifecycle_policy,
+        reads={REPOSITORY: ("id", "arn"), LIFECYCLE_POLICY: ("repository", "policy")},
     ),
     Rule(
         name="ecr-pull-through-cache-template",
@@ -152,5 +160,9 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("ECR.5"),),
         stack_check=_cache_template,
+        reads={
+            CREATION_TEMPLATE: ("appliedFors", "prefix"),
+            PULL_THROUGH_CACHE_RULE: ("ecrRepositoryPrefix",),
+        },
     ),
 ]

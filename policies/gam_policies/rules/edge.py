@@ -28,6 +28,13 @@ SECURE_VIEWER_POLICIES = ("https-only", "redirect-to-https")
 STRONG_TLS_POLICIES = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 S3_ORIGIN = re.compile(r"\.s3\.([a-z0-9-]+\.)*amazonaws\.com(\.cn)?$")  # not s3-website
 ONE_YEAR = 31_536_000
+HSTS = "securityHeadersConfig.strictTransportSecurity"
+MANAGED_GROUP = "rules[].statement.managedRuleGroupStatement"
+
+
+def _behaviour_reads(path: str) -> tuple[str, ...]:
+    """`path` in the default cache behaviour and in each ordered one (see `behaviours`)."""
+    return (f"defaultCacheBehavior.{path}", f"orderedCacheBehaviors[].{path}")
 
 
 # --- CloudFront ---------------------------------------------------------------------
@@ -76,7 +83,7 @@ def _s3_origins_use_oac(resource: Resource, ctx: Context) -> Iterator[str]:
 
 def hsts_problem(policy: Resource) -> str | None:
     """Why a response headers policy does not enforce HSTS for a year with subdomains."""
-    prefix = "securityHeadersConfig.strictTransportSecurity"
+    prefix = HSTS
     max_age = number(policy, f"{prefix}.accessControlMaxAgeSec")
     if max_age is None or max_age < ONE_YEAR:
         return f"`{prefix}.accessControlMaxAgeSec` must be at least {ONE_YEAR} (one year)"
@@ -176,6 +183,7 @@ RULES = [
         controls=(fsbp("CloudFront.3"),),
         resource_types=(DISTRIBUTION,),
         check=_viewer_https,
+        reads={DISTRIBUTION: _behaviour_reads("viewerProtocolPolicy")},
     ),
     Rule(
         name="cloudfront-min-tls",
@@ -192,6 +200,7 @@ RULES = [
         controls=(fsbp("CloudFront.3"), fsbp("CloudFront.7")),
         resource_types=(DISTRIBUTION,),
         check=_min_tls,
+        reads={DISTRIBUTION: ("viewerCertificate.minimumProtocolVersion",)},
     ),
     Rule(
         name="cloudfront-waf-attached",
@@ -207,6 +216,7 @@ RULES = [
         controls=(fsbp("CloudFront.6"),),
         resource_types=(DISTRIBUTION,),
         check=_waf_attached,
+        reads={DISTRIBUTION: ("webAclId",)},
     ),
     Rule(
         name="cloudfront-access-logging",
@@ -222,6 +232,7 @@ RULES = [
         controls=(fsbp("CloudFront.5"),),
         resource_types=(DISTRIBUTION,),
         check=_access_logging,
+        reads={DISTRIBUTION: ("loggingConfig.bucket",)},
     ),
     Rule(
         name="cloudfront-s3-origin-oac",
@@ -238,6 +249,13 @@ RULES = [
         controls=(fsbp("CloudFront.13"),),
         resource_types=(DISTRIBUTION,),
         check=_s3_origins_use_oac,
+        reads={
+            DISTRIBUTION: (
+                "origins[].domainName",
+                "origins[].originAccessControlId",
+                "origins[].s3OriginConfig.originAccessIdentity",
+            )
+        },
     ),
     Rule(
         name="cloudfront-hsts-headers",
@@ -254,6 +272,16 @@ RULES = [
         ),
         controls=(fsbp("CloudFront.3"),),
         stack_check=_hsts,
+        reads={
+            DISTRIBUTION: _behaviour_reads("responseHeadersPolicyId"),
+            RESPONSE_HEADERS_POLICY: (
+                "id",
+                "arn",
+                f"{HSTS}.accessControlMaxAgeSec",
+                f"{HSTS}.includeSubdomains",
+                f"{HSTS}.override",
+            ),
+        },
     ),
     Rule(
         name="waf-managed-rule-groups",
@@ -270,6 +298,14 @@ RULES = [
         controls=(fsbp("WAF.10"),),
         resource_types=(WEB_ACL,),
         check=_managed_groups,
+        reads={
+            WEB_ACL: (
+                "ruleJson",
+                f"{MANAGED_GROUP}.vendorName",
+                f"{MANAGED_GROUP}.name",
+                "rules[].overrideAction.count",
+            )
+        },
         config={
             "managedRuleGroups": {
                 "type": "array",
@@ -293,6 +329,13 @@ RULES = [
         controls=(fsbp("WAF.10"),),
         resource_types=(WEB_ACL,),
         check=_rate_based,
+        reads={
+            WEB_ACL: (
+                "ruleJson",
+                "rules[].statement.rateBasedStatement.limit",
+                "rules[].action.block",
+            )
+        },
     ),
     Rule(
         name="waf-logging",
@@ -307,5 +350,6 @@ RULES = [
         ),
         controls=(fsbp("WAF.11"),),
         stack_check=_acl_logging,
+        reads={WEB_ACL: ("id", "arn"), WEB_ACL_LOGGING: ("resourceArn",)},
     ),
 ]

@@ -1,9 +1,14 @@
 """EKS: the pulumi-eks v4 `eks:index:Cluster` component (its inputs) and the
-`aws:eks/cluster:Cluster` it creates, managed node groups and launch templates.
+`aws:eks/cluster:Cluster` it creates, node groups and launch templates.
 
-Both the component and the cluster it creates are checked: the component's
-message points at the argument the program actually sets, the cluster check
-covers clusters created without the component.
+The cluster rules judge both the component and the cluster it creates: the
+component's message points at the argument the program actually sets, the cluster
+check covers clusters created without the component, and any run where the
+component's registration carries no inputs (a remote component's may not, see
+pulumi/pulumi#10533: then the component is reported not applicable). Where node
+groups must be judged on what they are given (their subnets), the
+`aws:eks/nodeGroup:NodeGroup` is judged: an `eks:index:ManagedNodeGroup` creates one,
+and a component's stack view holds only the outputs it registers.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from gam_policies.framework import (
     Resource,
     Rule,
     fsbp,
+    on,
     require,
     require_set,
 )
-from gam_policies.rules._shared import items, number, shown, subnet_tier_violations
+from gam_policies.rules._shared import (
+    SUBNET_READS,
+    items,
+    number,
+    shown,
+    subnet_tier_violations,
+)
 
 COMPONENT = "eks:index:Cluster"
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -85,7 +97,7 @@ def _node_groups_in_private_subnets(
     resources: Sequence[Resource], ctx: Context
 ) -> Iterator[tuple[str, str]]:
     for group in resources:
-        if group.type in (NODE_GROUP, MANAGED_NODE_GROUP):
+        if group.type == NODE_GROUP:
             for message in subnet_tier_violations(group, "subnetIds", resources, "private"):
                 yield group.urn, message
 
@@ -124,6 +136,10 @@ RULES: list[Rule] = [
         controls=(fsbp("EKS.1"),),
         resource_types=CLUSTERS,
         check=_endpoint_not_public,
+        reads={
+            COMPONENT: ("endpointPublicAccess", "publicAccessCidrs"),
+            CLUSTER: ("vpcConfig.endpointPublicAccess", "vpcConfig.publicAccessCidrs"),
+        },
     ),
     Rule(
         name="eks-secrets-encryption",
@@ -139,6 +155,10 @@ RULES: list[Rule] = [
         controls=(fsbp("EKS.3"),),
         resource_types=CLUSTERS,
         check=_secrets_encryption,
+        reads={
+            COMPONENT: ("encryptionConfigKeyArn",),
+            CLUSTER: ("encryptionConfig.provider.keyArn", "encryptionConfig.resources"),
+        },
     ),
     Rule(
         name="eks-control-plane-logging",
@@ -154,6 +174,7 @@ RULES: list[Rule] = [
         controls=(fsbp("EKS.8"),),
         resource_types=CLUSTERS,
         check=_control_plane_logging,
+        reads=on(CLUSTERS, "enabledClusterLogTypes"),
     ),
     Rule(
         name="eks-authentication-mode-api",
@@ -171,6 +192,10 @@ RULES: list[Rule] = [
         controls=(fsbp("EKS.1"),),
         resource_types=CLUSTERS,
         check=_authentication_mode,
+        reads={
+            COMPONENT: ("authenticationMode",),
+            CLUSTER: ("accessConfig.authenticationMode",),
+        },
     ),
     Rule(
         name="eks-standard-support",
@@ -187,6 +212,7 @@ RULES: list[Rule] = [
         category="cost",
         resource_types=CLUSTERS,
         check=_standard_support,
+        reads=on(CLUSTERS, "upgradePolicy.supportType"),
     ),
     Rule(
         name="eks-node-group-private-subnets",
@@ -197,10 +223,11 @@ RULES: list[Rule] = [
         severity="high",
         remediation=(
             "Pass only subnets tagged `Tier=private` as `subnet_ids=` to aws.eks.NodeGroup / "
-            "eks.ManagedNodeGroup."
+            "eks.ManagedNodeGroup (judged on the aws.eks.NodeGroup it creates)."
         ),
         controls=(fsbp("EC2.9"),),
         stack_check=_node_groups_in_private_subnets,
+        reads={NODE_GROUP: ("subnetIds",), **SUBNET_READS},
     ),
     Rule(
         name="eks-node-imdsv2",
@@ -217,5 +244,13 @@ RULES: list[Rule] = [
         controls=(fsbp("EC2.170"), fsbp("EC2.8")),
         resource_types=(LAUNCH_TEMPLATE, NODE_GROUP, MANAGED_NODE_GROUP),
         check=_imdsv2,
+        reads={
+            LAUNCH_TEMPLATE: (
+                "metadataOptions.httpTokens",
+                "metadataOptions.httpPutResponseHopLimit",
+            ),
+            NODE_GROUP: ("launchTemplate.id", "launchTemplate.name"),
+            MANAGED_NODE_GROUP: ("enableIMDSv2", "launchTemplate"),
+        },
     ),
 ]

@@ -59,6 +59,10 @@ RULES: list[Rule] = [
         controls=(fsbp("ElastiCache.4"),),
         resource_types=(REPLICATION_GROUP, SERVERLESS_CACHE),
         check=_at_rest_encryption,
+        reads={
+            REPLICATION_GROUP: ("atRestEncryptionEnabled", "kmsKeyId"),
+            SERVERLESS_CACHE: ("kmsKeyId",),
+        },
     ),
     Rule(
         name="elasticache-in-transit-encryption",
@@ -74,6 +78,7 @@ RULES: list[Rule] = [
         controls=(fsbp("ElastiCache.5"),),
         resource_types=(REPLICATION_GROUP,),
         check=_in_transit_encryption,
+        reads={REPLICATION_GROUP: ("transitEncryptionEnabled", "transitEncryptionMode")},
     ),
     Rule(
         name="elasticache-auth",
@@ -90,6 +95,10 @@ RULES: list[Rule] = [
         controls=(fsbp("ElastiCache.6"),),
         resource_types=(REPLICATION_GROUP, SERVERLESS_CACHE),
         check=_auth,
+        reads={
+            REPLICATION_GROUP: ("authToken", "authTokenWo", "userGroupIds"),
+            SERVERLESS_CACHE: ("userGroupId",),
+        },
     ),
     Rule(
         name="elasticache-automatic-failover",
@@ -106,5 +115,6 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=(REPLICATION_GROUP,),
         check=_automatic_failover,
+        reads={REPLICATION_GROUP: ("automaticFailoverEnabled", "multiAzEnabled")},
     ),
 ]

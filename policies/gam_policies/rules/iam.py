@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gam_policies.framework import Context, Resource, Rule, cis, fsbp
+from gam_policies.framework import Context, Resource, Rule, cis, fsbp, on
 from gam_policies.rules._shared import Judge, Statement, as_list, judge_document, principals
 
 ROLE = "aws:iam/role:Role"
@@ -25,6 +25,12 @@ IDENTITY_POLICY_TYPES = (
 # Services whose partial wildcards (`s3:Get*`, `kms:Re*`, `iam:Pass*`) reach data or
 # privileges across the account when granted on Resource `*`.
 SENSITIVE_SERVICES = frozenset({"iam", "kms", "s3", "secretsmanager", "sts"})
+
+# Where each identity policy type holds its documents (`_identity_documents`).
+IDENTITY_DOCUMENTS = {
+    **on(IDENTITY_POLICY_TYPES, "policy"),
+    ROLE: ("inlinePolicies[].policy",),
+}
 
 
 # --- identity policies ------------------------------------------------------------------
@@ -127,6 +133,7 @@ RULES = [
         controls=(fsbp("IAM.1"), cis("1.16")),
         resource_types=IDENTITY_POLICY_TYPES,
         check=_no_admin,
+        reads=IDENTITY_DOCUMENTS,
     ),
     Rule(
         name="iam-no-wildcard-actions",
@@ -144,6 +151,7 @@ RULES = [
         controls=(fsbp("IAM.21"),),
         resource_types=IDENTITY_POLICY_TYPES,
         check=_no_wildcards,
+        reads=IDENTITY_DOCUMENTS,
     ),
     Rule(
         name="iam-oidc-trust-pinned",
@@ -160,5 +168,6 @@ RULES = [
         controls=(fsbp("IAM.1"),),
         resource_types=(ROLE,),
         check=_oidc_trust,
+        reads={ROLE: ("assumeRolePolicy",)},
     ),
 ]

@@ -56,6 +56,7 @@ RULES = [
         controls=(fsbp("KMS.4"), cis("3.6")),
         resource_types=(KEY,),
         check=_rotation,
+        reads={KEY: ("customerMasterKeySpec", "enableKeyRotation")},
     ),
     Rule(
         name="kms-key-deletion-window",
@@ -71,6 +72,7 @@ RULES = [
         controls=(fsbp("KMS.3"),),
         resource_types=(KEY,),
         check=_deletion_window,
+        reads={KEY: ("deletionWindowInDays",)},
         config={
             "minimumDays": {
                 "type": "integer",
@@ -96,5 +98,6 @@ RULES = [
         controls=(fsbp("KMS.5"),),
         resource_types=(KEY,),
         check=_key_policy,
+        reads={KEY: ("policy",)},
     ),
 ]

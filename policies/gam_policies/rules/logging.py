@@ -50,6 +50,7 @@ RULES = [
         controls=(fsbp("CloudWatch.16"),),
         resource_types=(LOG_GROUP,),
         check=_retention,
+        reads={LOG_GROUP: ("retentionInDays",)},
         config={
             "minimumRetentionDays": {
                 "type": "integer",
@@ -73,6 +74,7 @@ RULES = [
         controls=(cis("3.5"),),
         resource_types=(LOG_GROUP,),
         check=_log_group_kms,
+        reads={LOG_GROUP: ("kmsKeyId",)},
     ),
     Rule(
         name="cloudtrail-multi-region",
@@ -85,6 +87,7 @@ RULES = [
         controls=(fsbp("CloudTrail.1"), cis("3.1")),
         resource_types=(TRAIL,),
         check=_multi_region,
+        reads={TRAIL: ("isMultiRegionTrail",)},
     ),
     Rule(
         name="cloudtrail-log-file-validation",
@@ -97,6 +100,7 @@ RULES = [
         controls=(fsbp("CloudTrail.4"), cis("3.2")),
         resource_types=(TRAIL,),
         check=_log_file_validation,
+        reads={TRAIL: ("enableLogFileValidation",)},
     ),
     Rule(
         name="cloudtrail-kms-encryption",
@@ -112,5 +116,6 @@ RULES = [
         controls=(fsbp("CloudTrail.2"), cis("3.5")),
         resource_types=(TRAIL,),
         check=_trail_kms,
+        reads={TRAIL: ("kmsKeyId",)},
     ),
 ]

@@ -54,6 +54,7 @@ RULES = [
         controls=(fsbp("SQS.1"),),
         resource_types=(QUEUE,),
         check=_encrypted,
+        reads={QUEUE: ("kmsMasterKeyId",)},
     ),
     Rule(
         name="sqs-queue-dead-letter",
@@ -70,6 +71,7 @@ RULES = [
         category="reliability",
         resource_types=(QUEUE,),
         check=_dead_letter,
+        reads={QUEUE: ("tags", "redrivePolicy")},
     ),
     Rule(
         name="sns-topic-kms-encryption",
@@ -85,5 +87,6 @@ RULES = [
         controls=(fsbp("SNS.1"),),
         resource_types=(TOPIC,),
         check=_encrypted,
+        reads={TOPIC: ("kmsMasterKeyId",)},
     ),
 ]

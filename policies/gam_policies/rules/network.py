@@ -13,11 +13,12 @@ import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
-from gam_policies.framework import Context, Resource, Rule, cis, fsbp, references, tags_of
+from gam_policies.framework import Context, Resource, Rule, cis, fsbp, on, references, tags_of
 from gam_policies.rules._shared import (
     SUBNET,
     Statement,
     as_list,
+    items,
     judge_document,
     of_type,
     principals,
@@ -42,11 +43,12 @@ DNS_FIREWALL_ASSOCIATION = (
 QUERY_LOG_ASSOCIATION = (
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 )
+TLS_INSPECTION = "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration"
 FIREWALL_PARTS = (
     "aws:networkfirewall/firewall:Firewall",
     "aws:networkfirewall/firewallPolicy:FirewallPolicy",
     "aws:networkfirewall/ruleGroup:RuleGroup",
-    "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration",
+    TLS_INSPECTION,
 )
 
 PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
@@ -186,12 +188,22 @@ def _endpoint_policy(resource: Resource, ctx: Context) -> Iterator[str]:
     yield from judge_document("policy", resource.get("policy"), _open_to_anyone)
 
 
+def _encryption_settings(resource: Resource) -> list[str]:
+    """Where a firewall part keeps its encryption settings: one `encryptionConfiguration`,
+    or a list, `encryptionConfigurations`, on a TLS inspection configuration."""
+    if resource.type != TLS_INSPECTION:
+        return ["encryptionConfiguration"]
+    count = len(items(resource, "encryptionConfigurations"))
+    return [f"encryptionConfigurations.{i}" for i in range(max(count, 1))]
+
+
 def _firewall_key(resource: Resource, ctx: Context) -> Iterator[str]:
-    kind = resource.get("encryptionConfiguration.type")
-    if kind != "CUSTOMER_KMS":
-        yield f"`encryptionConfiguration.type` is {shown(kind)}, expected 'CUSTOMER_KMS'."
-        return
-    yield from customer_key(resource, "encryptionConfiguration.keyId", "not on a customer key")
+    for path in _encryption_settings(resource):
+        kind = resource.get(f"{path}.type")
+        if kind != "CUSTOMER_KMS":
+            yield f"`{path}.type` is {shown(kind)}, expected 'CUSTOMER_KMS'."
+            continue
+        yield from customer_key(resource, f"{path}.keyId", "not on a customer key")
 
 
 def _launch_template_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -223,6 +235,16 @@ RULES = [
         resource_types=(SECURITY_GROUP,),
         check=_inline_public_ingress,
         config=ALLOWED_PORTS_CONFIG,
+        reads={
+            SECURITY_GROUP: (
+                "tags",
+                "ingress[].cidrBlocks",
+                "ingress[].ipv6CidrBlocks",
+                "ingress[].protocol",
+                "ingress[].fromPort",
+                "ingress[].toPort",
+            )
+        },
     ),
     Rule(
         name="network-sg-rule-public-ingress",
@@ -239,6 +261,26 @@ RULES = [
         controls=PUBLIC_INGRESS_CONTROLS,
         stack_check=_rule_public_ingress,
         config=ALLOWED_PORTS_CONFIG,
+        reads={
+            SECURITY_GROUP: ("id", "arn", "tags"),
+            INGRESS_RULE: (
+                "securityGroupId",
+                "cidrIpv4",
+                "cidrIpv6",
+                "ipProtocol",
+                "fromPort",
+                "toPort",
+            ),
+            SECURITY_GROUP_RULE: (
+                "securityGroupId",
+                "type",
+                "cidrBlocks",
+                "ipv6CidrBlocks",
+                "protocol",
+                "fromPort",
+                "toPort",
+            ),
+        },
     ),
     Rule(
         name="network-sg-descriptions",
@@ -256,6 +298,10 @@ RULES = [
         category="governance",
         resource_types=(SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE),
         check=_descriptions,
+        reads={
+            SECURITY_GROUP: ("description", "ingress[].description", "egress[].description"),
+            **on((SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE), "description"),
+        },
     ),
     Rule(
         name="network-vpc-flow-logs",
@@ -270,6 +316,7 @@ RULES = [
         ),
         controls=(fsbp("EC2.6"), cis("3.7")),
         stack_check=_flow_logs,
+        reads={VPC: ("id", "arn"), FLOW_LOG: ("vpcId",)},
     ),
     Rule(
         name="network-vpc-dns-firewall",
@@ -285,6 +332,7 @@ RULES = [
         ),
         controls=(),  # no FSBP or CIS control asks for it; issue 7 of this project does
         stack_check=_dns_firewall,
+        reads={VPC: ("id", "arn"), DNS_FIREWALL_ASSOCIATION: ("vpcId",)},
     ),
     Rule(
         name="network-vpc-resolver-query-logs",
@@ -300,6 +348,7 @@ RULES = [
         ),
         controls=(),  # no FSBP or CIS control asks for it; issue 7 of this project does
         stack_check=_query_logs,
+        reads={VPC: ("id", "arn"), QUERY_LOG_ASSOCIATION: ("resourceId",)},
     ),
     Rule(
         name="network-subnet-public-ip",
@@ -316,6 +365,7 @@ RULES = [
         controls=(fsbp("EC2.15"),),
         resource_types=(SUBNET,),
         check=_subnet_public_ip,
+        reads={SUBNET: ("mapPublicIpOnLaunch", "tags")},
     ),
     Rule(
         name="network-launch-template-no-public-ip",
@@ -331,6 +381,7 @@ RULES = [
         controls=(fsbp("EC2.25"),),
         resource_types=(LAUNCH_TEMPLATE,),
         check=_launch_template_public_ip,
+        reads={LAUNCH_TEMPLATE: ("networkInterfaces[].associatePublicIpAddress",)},
     ),
     Rule(
         name="network-firewall-customer-key",
@@ -348,6 +399,13 @@ RULES = [
         controls=(),  # no FSBP or CIS control asks for it; ADR 0004 does
         resource_types=FIREWALL_PARTS,
         check=_firewall_key,
+        reads={
+            **on(FIREWALL_PARTS, "encryptionConfiguration.type", "encryptionConfiguration.keyId"),
+            TLS_INSPECTION: (
+                "encryptionConfigurations[].type",
+                "encryptionConfigurations[].keyId",
+            ),
+        },
     ),
     Rule(
         name="network-vpc-endpoint-policy",
@@ -365,6 +423,7 @@ RULES = [
         controls=(),  # no FSBP or CIS control asks for it; issue 7 of the tracker does
         resource_types=(VPC_ENDPOINT,),
         check=_endpoint_policy,
+        reads={VPC_ENDPOINT: ("vpcEndpointType", "policy")},
     ),
     Rule(
         name="network-default-sg-closed",
@@ -380,5 +439,6 @@ RULES = [
         controls=(fsbp("EC2.2"), cis("5.4")),
         resource_types=(DEFAULT_SECURITY_GROUP,),
         check=_default_group_closed,
+        reads={DEFAULT_SECURITY_GROUP: ("ingress", "egress")},
     ),
 ]

@@ -97,6 +97,7 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.1"),),
         resource_types=(DOMAIN,),
         check=_encryption_at_rest,
+        reads={DOMAIN: ("encryptAtRest.enabled", "encryptAtRest.kmsKeyId")},
     ),
     Rule(
         name="opensearch-node-to-node-encryption",
@@ -109,6 +110,7 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.3"),),
         resource_types=(DOMAIN,),
         check=_node_to_node_encryption,
+        reads={DOMAIN: ("nodeToNodeEncryption.enabled",)},
     ),
     Rule(
         name="opensearch-https-tls",
@@ -124,6 +126,12 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.8"),),
         resource_types=(DOMAIN,),
         check=_https_tls,
+        reads={
+            DOMAIN: (
+                "domainEndpointOptions.enforceHttps",
+                "domainEndpointOptions.tlsSecurityPolicy",
+            )
+        },
     ),
     Rule(
         name="opensearch-in-vpc",
@@ -138,6 +146,7 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.2"),),
         resource_types=(DOMAIN,),
         check=_in_vpc,
+        reads={DOMAIN: ("vpcOptions.subnetIds",)},
     ),
     Rule(
         name="opensearch-fine-grained-access",
@@ -154,6 +163,12 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.7"),),
         resource_types=(DOMAIN,),
         check=_fine_grained_access,
+        reads={
+            DOMAIN: (
+                "advancedSecurityOptions.enabled",
+                "advancedSecurityOptions.anonymousAuthEnabled",
+            )
+        },
     ),
     Rule(
         name="opensearch-logs",
@@ -171,6 +186,13 @@ RULES: list[Rule] = [
         controls=(fsbp("Opensearch.5"), fsbp("Opensearch.4")),
         resource_types=(DOMAIN,),
         check=_logs,
+        reads={
+            DOMAIN: (
+                "logPublishingOptions[].logType",
+                "logPublishingOptions[].enabled",
+                "logPublishingOptions[].cloudwatchLogGroupArn",
+            )
+        },
     ),
     Rule(
         name="opensearch-high-availability",
@@ -188,5 +210,13 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=(DOMAIN,),
         check=_high_availability,
+        reads={
+            DOMAIN: (
+                "clusterConfig.dedicatedMasterEnabled",
+                "clusterConfig.zoneAwarenessEnabled",
+                "clusterConfig.dedicatedMasterCount",
+                "clusterConfig.instanceCount",
+            )
+        },
     ),
 ]

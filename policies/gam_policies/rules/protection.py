@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gam_policies.framework import Context, Resource, Rule, fsbp, tags_of
+from gam_policies.framework import Context, Resource, Rule, fsbp, on, tags_of
 from gam_policies.rules._shared import BUCKET_TYPES, is_data_bucket
 
 STATEFUL_TYPES = (
@@ -60,5 +60,6 @@ RULES = [
         category="reliability",
         resource_types=STATEFUL_TYPES,
         check=_protected,
+        reads={**on(STATEFUL_TYPES), **on((*BUCKET_TYPES, LOG_GROUP), "tags")},
     ),
 ]

@@ -17,10 +17,18 @@ from gam_policies.framework import (
     cis,
     dig,
     fsbp,
+    on,
     require,
     require_set,
 )
-from gam_policies.rules._shared import items, linked_to, number, shown, subnet_tier_violations
+from gam_policies.rules._shared import (
+    SUBNET_READS,
+    items,
+    linked_to,
+    number,
+    shown,
+    subnet_tier_violations,
+)
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -51,6 +59,11 @@ FORCE_SSL = (
 
 def is_aurora_cluster(resource: Resource) -> bool:
     return resource.type == CLUSTER and not resource.get("dbClusterInstanceClass")
+
+
+def _host_reads(*paths: str) -> dict[str, tuple[str, ...]]:
+    """Instance-level paths on every host; a cluster is first told Aurora or Multi-AZ."""
+    return {**on(HOSTS, *paths), CLUSTER: ("dbClusterInstanceClass", *paths)}
 
 
 def _storage_encrypted(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -181,6 +194,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.3"), fsbp("RDS.27"), cis("2.3.1")),
         resource_types=DATABASES,
         check=_storage_encrypted,
+        reads=on(DATABASES, "storageEncrypted", "kmsKeyId"),
     ),
     Rule(
         name="rds-not-publicly-accessible",
@@ -196,6 +210,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.2"), cis("2.3.3")),
         resource_types=HOSTS,
         check=_not_public,
+        reads=_host_reads("publiclyAccessible"),
     ),
     Rule(
         name="rds-multi-az",
@@ -212,6 +227,11 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.5"), fsbp("RDS.15")),
         category="reliability",
         stack_check=_multi_az,
+        reads={
+            INSTANCE: ("multiAz",),
+            CLUSTER: ("dbClusterInstanceClass", "id", "arn"),
+            CLUSTER_INSTANCE: ("clusterIdentifier", "availabilityZone"),
+        },
     ),
     Rule(
         name="rds-backup-retention",
@@ -228,6 +248,7 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=DATABASES,
         check=_backup_retention,
+        reads=on(DATABASES, "backupRetentionPeriod"),
         config={
             "minimumRetentionDays": {
                 "type": "integer",
@@ -249,6 +270,7 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=DATABASES,
         check=_deletion_protection,
+        reads=on(DATABASES, "deletionProtection"),
     ),
     Rule(
         name="rds-final-snapshot",
@@ -266,6 +288,7 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=DATABASES,
         check=_final_snapshot,
+        reads=on(DATABASES, "skipFinalSnapshot", "finalSnapshotIdentifier"),
     ),
     Rule(
         name="rds-iam-auth",
@@ -281,6 +304,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.10"), fsbp("RDS.12")),
         resource_types=DATABASES,
         check=_iam_auth,
+        reads=on(DATABASES, "iamDatabaseAuthenticationEnabled"),
     ),
     Rule(
         name="rds-performance-insights",
@@ -296,6 +320,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.3"),),
         resource_types=HOSTS,
         check=_performance_insights,
+        reads=_host_reads("performanceInsightsEnabled", "performanceInsightsKmsKeyId"),
     ),
     Rule(
         name="rds-enhanced-monitoring",
@@ -311,6 +336,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.6"),),
         resource_types=HOSTS,
         check=_enhanced_monitoring,
+        reads=_host_reads("monitoringInterval", "monitoringRoleArn"),
     ),
     Rule(
         name="rds-log-exports",
@@ -327,6 +353,7 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.9"), fsbp("RDS.36"), fsbp("RDS.37")),
         resource_types=DATABASES,
         check=_log_exports,
+        reads=on(DATABASES, "engine", "enabledCloudwatchLogsExports"),
     ),
     Rule(
         name="rds-parameter-group-force-ssl",
@@ -343,6 +370,12 @@ RULES: list[Rule] = [
         controls=(fsbp("RDS.41"), fsbp("RDS.44")),
         resource_types=(PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
         check=_force_ssl,
+        reads=on(
+            (PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP),
+            "family",
+            "parameters[].name",
+            "parameters[].value",
+        ),
     ),
     Rule(
         name="rds-subnet-group-data-tier",
@@ -357,5 +390,6 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("RDS.46"),),
         stack_check=_subnet_group_in_data_subnets,
+        reads={SUBNET_GROUP: ("subnetIds",), **SUBNET_READS},
     ),
 ]

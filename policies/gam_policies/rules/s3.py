@@ -22,6 +22,7 @@ from gam_policies.framework import (
     cis,
     dig,
     fsbp,
+    on,
     require,
     require_set,
 )
@@ -83,6 +84,14 @@ def _per_bucket(
                     yield bucket.urn, f"Bucket `{bucket.name}`: {message}"
 
     return check
+
+
+def _reads(
+    config_types: tuple[str, ...], *paths: str, bucket: tuple[str, ...] = ()
+) -> dict[str, tuple[str, ...]]:
+    """What a per-bucket rule reads: of each configuration resource its `bucket` link and
+    `paths`; of the bucket its `id` and `arn` (what the link names) and the `bucket` paths."""
+    return {**on(BUCKET, "id", "arn", *bucket), **on(config_types, "bucket", *paths)}
 
 
 def _with_enabled_rule(config: Resource) -> bool:
@@ -194,6 +203,11 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("S3.17"),),
         stack_check=_per_bucket(SSE, "default encryption configuration", _sse_kms),
+        reads=_reads(
+            SSE,
+            "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+            "rules[].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+        ),
     ),
     Rule(
         name="s3-bucket-versioning",
@@ -209,6 +223,7 @@ RULES: list[Rule] = [
         controls=(fsbp("S3.14"),),
         category="reliability",
         stack_check=_per_bucket(VERSIONING, "versioning configuration", _versioning),
+        reads=_reads(VERSIONING, "versioningConfiguration.status"),
     ),
     Rule(
         name="s3-bucket-public-access-block",
@@ -223,6 +238,7 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("S3.8"), cis("2.1.4")),
         stack_check=_per_bucket(PUBLIC_ACCESS_BLOCK, "public access block", _public_access_block),
+        reads=_reads(PUBLIC_ACCESS_BLOCK, *PUBLIC_ACCESS_FLAGS),
     ),
     Rule(
         name="s3-bucket-tls-only",
@@ -238,6 +254,7 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("S3.5"), cis("2.1.1")),
         stack_check=_per_bucket(POLICY, "bucket policy", _tls_only),
+        reads=_reads(POLICY, "policy"),
     ),
     Rule(
         name="s3-bucket-access-logging",
@@ -254,6 +271,7 @@ RULES: list[Rule] = [
         stack_check=_per_bucket(
             LOGGING, "access logging", _access_logging, lambda b: purpose(b) != "logs"
         ),
+        reads=_reads(LOGGING, "targetBucket", bucket=("tags",)),
     ),
     Rule(
         name="s3-bucket-lifecycle",
@@ -270,6 +288,7 @@ RULES: list[Rule] = [
         controls=(fsbp("S3.13"),),
         category="cost",
         stack_check=_per_bucket(LIFECYCLE, "lifecycle configuration", _lifecycle),
+        reads=_reads(LIFECYCLE, "rules[].status"),
     ),
     Rule(
         name="s3-bucket-owner-enforced",
@@ -284,6 +303,7 @@ RULES: list[Rule] = [
         ),
         controls=(fsbp("S3.12"),),
         stack_check=_per_bucket(OWNERSHIP, "ownership controls", _owner_enforced),
+        reads=_reads(OWNERSHIP, "rule.objectOwnership"),
     ),
     Rule(
         name="s3-bucket-replication",
@@ -303,5 +323,6 @@ RULES: list[Rule] = [
         stack_check=_per_bucket(
             REPLICATION, "replication configuration", _replication, is_data_bucket
         ),
+        reads=_reads(REPLICATION, "role", "rules[].status", bucket=("tags",)),
     ),
 ]

@@ -43,6 +43,7 @@ RULES = [
         controls=(fsbp("SecretsManager.1"),),
         resource_types=(SECRET,),
         check=_secret_cmk,
+        reads={SECRET: ("kmsKeyId",)},
     ),
     Rule(
         name="secretsmanager-secret-rotation",
@@ -57,5 +58,6 @@ RULES = [
         ),
         controls=(fsbp("SecretsManager.1"),),
         stack_check=_rotation,
+        reads={SECRET: ("id", "arn"), SECRET_ROTATION: ("secretId", "rotationEnabled")},
     ),
 ]

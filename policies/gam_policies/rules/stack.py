@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from gam_policies.framework import Context, Resource, Rule, fsbp, references
+from gam_policies.framework import Context, Resource, Rule, fsbp, on, references
 from gam_policies.rules._shared import BUCKET_TYPES, as_list, is_data_bucket, of_type, unreferenced
 from gam_policies.rules.edge import DISTRIBUTION, WEB_ACL
-from gam_policies.rules.tags import effective_tags
+from gam_policies.rules.tags import effective_tags, tag_reads
 
-DATABASE_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+DB_INSTANCE = "aws:rds/instance:Instance"
+DB_CLUSTER = "aws:rds/cluster:Cluster"
+DATABASE_TYPES = (DB_INSTANCE, DB_CLUSTER)
+# A read replica is backed up through its source: instances name it in `replicateSourceDb`,
+# clusters in `replicationSourceIdentifier`.
+REPLICA_SOURCE = {DB_INSTANCE: "replicateSourceDb", DB_CLUSTER: "replicationSourceIdentifier"}
 BACKUP_SELECTION = "aws:backup/selection:Selection"
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
@@ -31,7 +36,9 @@ def _selects(selection: Resource, resource: Resource) -> bool:
 
 def _backup_coverage(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
     selections = of_type(resources, BACKUP_SELECTION)
-    databases = [r for r in of_type(resources, *DATABASE_TYPES) if not r.get("replicateSourceDb")]
+    databases = [
+        r for r in of_type(resources, *DATABASE_TYPES) if not r.get(REPLICA_SOURCE[r.type])
+    ]
     buckets = [r for r in of_type(resources, *BUCKET_TYPES) if is_data_bucket(r)]
     for resource in databases + buckets:
         if not any(_selects(s, resource) for s in selections):
@@ -42,6 +49,20 @@ def _backup_coverage(resources: Sequence[Resource], ctx: Context) -> Iterator[tu
                     "(neither in `resources` nor through `selectionTags`)."
                 ),
             )
+
+
+def _backup_reads() -> dict[str, tuple[str, ...]]:
+    covered = tag_reads((*DATABASE_TYPES, *BUCKET_TYPES))  # selected by ARN or by their tags
+    reads = {type_: ("id", "arn", *paths) for type_, paths in covered.items()}
+    for database, source in REPLICA_SOURCE.items():
+        reads[database] += (source,)
+    reads[BACKUP_SELECTION] = (
+        "resources",
+        "selectionTags[].type",
+        "selectionTags[].key",
+        "selectionTags[].value",
+    )
+    return reads
 
 
 def _cloudfront_acl(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
@@ -81,6 +102,7 @@ RULES = [
         controls=(fsbp("RDS.26"),),
         category="reliability",
         stack_check=_backup_coverage,
+        reads=_backup_reads(),
     ),
     Rule(
         name="cloudfront-waf-acl-in-stack",
@@ -95,6 +117,7 @@ RULES = [
         ),
         controls=(fsbp("CloudFront.6"),),
         stack_check=_cloudfront_acl,
+        reads={WEB_ACL: ("scope", "id", "arn"), DISTRIBUTION: ("webAclId",)},
     ),
     Rule(
         name="lb-public-waf-association",
@@ -109,5 +132,9 @@ RULES = [
         ),
         controls=(fsbp("ELB.16"),),
         stack_check=_public_lb_waf,
+        reads={
+            **on(LOAD_BALANCER_TYPES, "internal", "loadBalancerType", "id", "arn"),
+            WEB_ACL_ASSOCIATION: ("resourceArn",),
+        },
     ),
 ]
