@@ -288,7 +288,10 @@ RULES: list[Rule] = [
         category="reliability",
         resource_types=DATABASES,
         check=_final_snapshot,
-        reads=on(DATABASES, "skipFinalSnapshot", "finalSnapshotIdentifier"),
+        reads={
+            **on(DATABASES, "skipFinalSnapshot", "finalSnapshotIdentifier"),
+            INSTANCE: ("skipFinalSnapshot", "finalSnapshotIdentifier", "replicateSourceDb"),
+        },
     ),
     Rule(
         name="rds-iam-auth",
