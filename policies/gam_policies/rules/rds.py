@@ -113,7 +113,7 @@ def _deletion_protection(resource: Resource, ctx: Context) -> Iterator[str]:
 
 
 def _final_snapshot(resource: Resource, ctx: Context) -> Iterator[str]:
-    if resource.get("replicateSourceDb"):
+    if resource.type == INSTANCE and resource.get("replicateSourceDb"):
         return  # AWS refuses a final snapshot of a read replica; its source's are kept
     what = "Deleting the database leaves no final snapshot"
     yield from require(resource, "skipFinalSnapshot", False, what)
