@@ -207,6 +207,10 @@ def facts(resources: Sequence[RecordedResource]) -> Facts:
             for r in resources
             if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
         },
+        database_classes=tuple(
+            (str(i.get("identifier")), str(i.get("instanceClass")))
+            for i in (r.plain_inputs() for r in resources if r.type == "aws:rds/instance:Instance")
+        ),
     )
 
 

@@ -73,6 +73,8 @@ class Facts:
     launch_template_volumes: Mapping[str, float] = field(default_factory=dict)
     """Root volume GB by launch template id: a node group on a launch template of its own
     takes its disk from there, not from `diskSize`."""
+    database_classes: tuple[tuple[str, str], ...] = ()
+    """(identifier, instance class) of each RDS instance, for what is priced by its size."""
 
 
 @dataclass(frozen=True)
@@ -583,7 +585,37 @@ def _db_instance(inputs: Inputs, ctx: Context) -> list[Charge]:
     charges.append(
         ctx.measured("rds.backup.gbMonth", "backup beyond the free", ctx.use().backup_gb)
     )
+    if inputs.get("manageMasterUserPassword"):
+        charges.append(ctx.monthly("secretsManager.secret.month", "RDS-managed master secret"))
     return charges
+
+
+PROXY_MINIMUM_VCPUS = 2  # RDS Proxy bills at least 2 vCPUs per target instance
+
+
+@pricer("aws:rds/proxyTarget:ProxyTarget")
+def _proxy_target(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """RDS Proxy bills per vCPU of the instances behind it (at least 2), per hour."""
+    identifier = str(inputs.get("dbInstanceIdentifier"))
+    classes = dict(ctx.facts.database_classes)
+    if identifier not in classes:
+        raise Unpriceable(f"the proxy's target {identifier!r} is not an RDS instance of the stack")
+    count = max(PROXY_MINIMUM_VCPUS, vcpus(classes[identifier]))
+    return [ctx.hourly("rds.proxy.vcpuHour", "RDS Proxy vCPU", count)]
+
+
+@pricer(
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+    usage="rdsBackupReplication",
+)
+def _backups_replication(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """Replicated automated backups: all stored in the DR region (no free allowance there,
+    priced at this region's backup rate) and the data copied across regions."""
+    use = ctx.use()
+    return [
+        ctx.measured("rds.backup.gbMonth", "replicated backups stored", use.stored_gb),
+        ctx.measured("rds.crossRegion.gb", "backup data copied to the DR region", use.transfer_gb),
+    ]
 
 
 def _cache_table(inputs: Inputs) -> str:

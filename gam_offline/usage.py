@@ -74,6 +74,13 @@ class RdsInstance(Section):
     """Backup storage beyond the free 100% of the provisioned storage, GB. Default 0."""
 
 
+class RdsBackupReplication(Section):
+    stored_gb: float = Field(default=100, ge=0)
+    """GB of replicated automated backups kept in the DR region. Default 100."""
+    transfer_gb: float = Field(default=50, ge=0)
+    """GB copied to the DR region a month (changes since the last copy). Default 50."""
+
+
 class S3Bucket(Section):
     standard_gb: float = Field(default=10, ge=0)
     """GB stored in S3 Standard. Default 10."""
@@ -190,6 +197,7 @@ class Usage(Section):
     eks_cluster: EksCluster = EksCluster()
     dns_firewall: DnsFirewall = DnsFirewall()
     rds_instance: RdsInstance = RdsInstance()
+    rds_backup_replication: RdsBackupReplication = RdsBackupReplication()
     s3_bucket: S3Bucket = S3Bucket()
     sqs_queue: Requests = Requests()
     sns_topic: SnsTopic = SnsTopic()

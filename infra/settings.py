@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr, eks_spec, slo
+from components import cidr, eks_spec, postgis_values, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -922,6 +922,99 @@ class FargateSettings(_Model):
     """Tasks on FARGATE_SPOT per task on FARGATE. Default 0."""
 
 
+class DatabaseSettings(_Model):
+    """RDS for PostgreSQL with PostGIS (`components.postgis`, ADR 0010)."""
+
+    enabled: bool = True
+    """Default: on in every tier."""
+    engine_version: str = "17.6"
+    """A PostgreSQL minor of a major RDS ships PostGIS 3 for (16, 17); the parameter
+    group family follows it."""
+    instance_class: str = "db.t4g.small"
+    """Default from the profile: dev db.t4g.small, staging db.t4g.large, prod db.r7g.large."""
+    allocated_storage_gb: int = 20
+    """gp3 storage, GB (20 to 65,536). Default from the profile."""
+    max_allocated_storage_gb: int = 100
+    """The storage autoscaling ceiling, GB, above allocatedStorageGb. Default from the profile."""
+    database_name: str = "gam"
+    """The application database, where the PostGIS extensions are created."""
+    master_username: str = "gam_admin"
+    """The master user; its password is RDS-managed in Secrets Manager, never in config."""
+    multi_az: bool = False
+    """A standby in another zone. Default from the profile (on in staging and prod)."""
+    read_replicas: int = 0
+    """Read replicas for analytics, 0 to 5. Default from the profile (1 in prod)."""
+    proxy: bool = False
+    """An RDS Proxy (IAM auth, TLS) for the workers' short connections. Default from the
+    profile (on in prod; ADR 0010)."""
+    backup_retention_days: int = 7
+    """Automated backups, days (1 to 35). Default from the profile: 7, 14, 35."""
+    backup_window: str = "02:00-03:00"
+    """Daily backup window, UTC (`hh:mm-hh:mm`)."""
+    maintenance_window: str = "sun:03:30-sun:04:30"
+    """Weekly maintenance window, UTC (`ddd:hh:mm-ddd:hh:mm`), clear of the backup window."""
+    backup_replication_region: str | None = None
+    """Replicate automated backups to this region (DR). Required in prod."""
+    backup_replication_retention_days: int = 7
+    """Days the replicated backups are kept (1 to 35). Default from the profile."""
+    deletion_protection: bool = False
+    """Default from the profile (on in staging and prod)."""
+    final_snapshot: bool = False
+    """A final snapshot on deletion, automated backups kept. Default from the profile."""
+    database_insights: Literal["standard", "advanced"] = "standard"
+    """Performance Insights retention: standard 7 days (free), advanced 465 (prod)."""
+    monitoring_interval_seconds: int = 60
+    """Enhanced monitoring interval: 1, 5, 10, 15, 30 or 60."""
+    log_retention_days: int = 30
+    """Retention of the exported PostgreSQL logs. Default from the profile."""
+    slow_query_ms: int = Field(default=500, ge=0)
+    """Statements slower than this are logged (`log_min_duration_statement`)."""
+    password_rotation_days: int = Field(default=7, ge=1, le=365)
+    """Rotation of the RDS-managed master password."""
+    ca_certificate: str = "rds-ca-rsa2048-g1"
+    """The CA the server certificate is signed by (pinned)."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _engine_version(cls, value: str) -> str:
+        found = postgis_values.engine_version_problems(value)
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+    @field_validator("instance_class")
+    @classmethod
+    def _instance_class(cls, value: str) -> str:
+        if not postgis_values.INSTANCE_CLASS.match(value):
+            raise ValueError(f"{value!r} is not an RDS instance class such as db.r7g.large")
+        return value
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> DatabaseSettings:
+        found = postgis_values.value_problems(
+            engine_version=self.engine_version,
+            instance_class=self.instance_class,
+            allocated_storage_gb=self.allocated_storage_gb,
+            max_allocated_storage_gb=self.max_allocated_storage_gb,
+            database_name=self.database_name,
+            master_username=self.master_username,
+            read_replicas=self.read_replicas,
+            backup_retention_days=self.backup_retention_days,
+            backup_replication_retention_days=self.backup_replication_retention_days,
+            backup_window=self.backup_window,
+            maintenance_window=self.maintenance_window,
+            monitoring_interval=self.monitoring_interval_seconds,
+            log_retention_days=self.log_retention_days,
+            ca_certificate=self.ca_certificate,
+        )
+        region = self.backup_replication_region
+        if region is not None and not _REGION.match(region):
+            found.append(f"backupReplicationRegion {region!r} is not a region such as eu-central-1")
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
 class Settings(_Model):
     """Everything the stack composition needs, validated."""
 
@@ -944,6 +1037,7 @@ class Settings(_Model):
     network: NetworkSettings
     dns_firewall: DnsFirewallSettings
     image_cache: ImageCacheSettings
+    database: DatabaseSettings = DatabaseSettings()
     eks: EksSettings = EksSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     cluster_services: ClusterServicesSettings = ClusterServicesSettings()
@@ -1091,6 +1185,7 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     zones = _zone_rules(tier, values.get("region"), network) + _eks_tier_rules(tier, values)
+    zones += _database_rules(tier, values)
     cache = values.get("cache")
     if (
         tier != "dev"
@@ -1133,6 +1228,39 @@ def _slo_name_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     names = slos if isinstance(slos, Mapping) else {}
     found = [p for name in names for p in slo.name_problems(str(name))]
     return [(f"{NAMESPACE}:observability.slos", "; ".join(found))] if found else []
+
+
+def _database_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Prod keeps its database available, recoverable and replicated to another region;
+    staging keeps it available; the DR region is another region than the stack's."""
+    raw = values.get("database")
+    database: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    if database.get("enabled") is False:
+        return []
+    wanted: dict[str, Any] = {}
+    if tier in ("staging", "prod"):
+        wanted.update(multiAz=True, deletionProtection=True, finalSnapshot=True)
+    problems = [
+        (f"database.{key}", f"{tier} cannot turn it off: set it to true")
+        for key, value in wanted.items()
+        if database.get(key) is not value
+    ]
+    region = database.get("backupReplicationRegion")
+    if tier == "prod" and not region:
+        problems.append(
+            (
+                "database.backupReplicationRegion",
+                "prod replicates its backups to another region: name it (e.g. eu-central-1)",
+            )
+        )
+    if region and region == values.get("region"):
+        problems.append(
+            (
+                "database.backupReplicationRegion",
+                f"{region} is the stack's own region; name another",
+            )
+        )
+    return [(f"{NAMESPACE}:{key}", message) for key, message in problems]
 
 
 def _decode(value: Any) -> Any:

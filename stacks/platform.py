@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -21,6 +22,7 @@ from components.image_cache import ImageCache, ImageCacheArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
+from components.postgis import PostgisDatabase, PostgisDatabaseArgs
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
@@ -162,6 +164,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             )
     # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
     # it off until that bucket is in this program; `edge_args` is its wiring then.
+    if settings.database.enabled:
+        outputs.update(_database(settings, network))
     outputs.update(_eks(settings, network))
     if settings.fargate.enabled:
         fallback = FargateFallback(
@@ -244,6 +248,61 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
         "eksEndpoint": cluster.endpoint,
         "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
         "eksNodeSecurityGroupId": cluster.node_security_group_id,
+    }
+
+
+# The security groups admitted to the database: the EKS node (or pod) security group,
+# wired by the EKS issue once its component lands. Until then nothing is admitted.
+DATABASE_CLIENTS: tuple[str, ...] = ()
+
+
+def _database(
+    settings: Settings,
+    network: Networking,
+    allowed_security_group_ids: Sequence[pulumi.Input[str]] = DATABASE_CLIENTS,
+) -> dict[str, pulumi.Output[Any]]:
+    """PostgreSQL with PostGIS in the data subnets (ADR 0010)."""
+    db = settings.database
+    database = PostgisDatabase(
+        settings.name("database"),
+        PostgisDatabaseArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.data_subnet_ids,
+            allowed_security_group_ids=tuple(allowed_security_group_ids),
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            allocated_storage_gb=db.allocated_storage_gb,
+            max_allocated_storage_gb=db.max_allocated_storage_gb,
+            database_name=db.database_name,
+            master_username=db.master_username,
+            multi_az=db.multi_az,
+            read_replicas=db.read_replicas,
+            proxy=db.proxy,
+            backup_retention_days=db.backup_retention_days,
+            backup_window=db.backup_window,
+            maintenance_window=db.maintenance_window,
+            backup_replication_region=db.backup_replication_region,
+            backup_replication_retention_days=db.backup_replication_retention_days,
+            database_insights=db.database_insights,
+            monitoring_interval=db.monitoring_interval_seconds,
+            log_retention_days=db.log_retention_days,
+            slow_query_ms=db.slow_query_ms,
+            password_rotation_days=db.password_rotation_days,
+            ca_certificate=db.ca_certificate,
+            deletion_protection=db.deletion_protection,
+            final_snapshot=db.final_snapshot,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return {
+        "databaseEndpoint": database.endpoint,
+        "databaseReaderEndpoints": database.reader_endpoints,
+        "databaseProxyEndpoint": database.proxy_endpoint,
+        "databasePort": database.port,
+        "databaseSecretArn": database.secret_arn,
+        "databaseSecurityGroupId": database.security_group_id,
+        "databaseKmsKeyArn": database.kms_key_arn,
     }
 
 

@@ -208,6 +208,19 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["dev"],
         "clusterServices": {"containerLogRetentionDays": 30},
         "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
+        "database": {
+            "instanceClass": "db.t4g.small",
+            "allocatedStorageGb": 20,
+            "maxAllocatedStorageGb": 100,
+            "multiAz": False,
+            "readReplicas": 0,
+            "proxy": False,
+            "backupRetentionDays": 7,
+            "deletionProtection": False,
+            "finalSnapshot": False,
+            "databaseInsights": "standard",
+            "logRetentionDays": 30,
+        },
     },
     "staging": {
         "monthlyBudgetUsd": 1200,
@@ -245,6 +258,19 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["staging"],
         "clusterServices": {"containerLogRetentionDays": 90},
         "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
+        "database": {
+            "instanceClass": "db.t4g.large",
+            "allocatedStorageGb": 50,
+            "maxAllocatedStorageGb": 200,
+            "multiAz": True,
+            "readReplicas": 0,
+            "proxy": False,
+            "backupRetentionDays": 14,
+            "deletionProtection": True,
+            "finalSnapshot": True,
+            "databaseInsights": "standard",
+            "logRetentionDays": 90,
+        },
     },
     "prod": {
         "monthlyBudgetUsd": 4000,
@@ -285,6 +311,24 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["prod"],
         "clusterServices": {"containerLogRetentionDays": 365},
         "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
+        # Graviton, memory-optimised: PostGIS joins and indexes want memory more than CPU.
+        "database": {
+            "instanceClass": "db.r7g.large",
+            "allocatedStorageGb": 100,
+            "maxAllocatedStorageGb": 1000,
+            "multiAz": True,
+            "readReplicas": 1,
+            "proxy": True,
+            "backupRetentionDays": 35,
+            # DR: automated backups replicated to another region (a stack in this region
+            # names another one).
+            "backupReplicationRegion": "eu-central-1",
+            "backupReplicationRetentionDays": 14,
+            "deletionProtection": True,
+            "finalSnapshot": True,
+            "databaseInsights": "advanced",
+            "logRetentionDays": 365,
+        },
     },
 }
 

@@ -188,6 +188,7 @@ def test_the_cost_record_has_the_documented_fields(estimates: dict[str, cost.Est
     assert {
         "gam-prod-data",
         "gam-prod-data-raw",  # a component inside another is a component of its own
+        "gam-prod-database",
         "gam-prod-dns-firewall",
         "gam-prod-flags",
         "gam-prod-identity",

@@ -53,9 +53,11 @@ def test_cost_prints_components_types_top_items_and_the_budget(tmp_path: Path) -
     ):
         assert part in out
     assert "3 x firewall endpoint x 730 h x $0.395" in out
-    assert "against a budget of $4,000.00" in out
+    assert "against a budget of $4,500.00" in out
     record = json.loads((tmp_path / "prod.json").read_text())
-    assert record["stack"] == "prod" and record["unpriced"] == [] and record["budget"] == 4000
+    assert (
+        record["stack"] == "prod" and record["unpriced"] == [] and record["budget"] == 4500
+    )  # Pulumi.prod.yaml's own budget
 
 
 def test_check_exits_0_within_the_budget() -> None:
@@ -186,7 +188,7 @@ def test_the_preview_prints_the_estimate_against_the_budget_in_one_line() -> Non
     out, err = io.StringIO(), io.StringIO()
     assert cli.preview("dev", root=ROOT, pack_dir=None, out=out, err=err) == cli.EXIT_OK
     lines = [line for line in out.getvalue().splitlines() if line.startswith("Cost estimate:")]
-    assert len(lines) == 1 and "against a budget of $400.00" in lines[0]
+    assert len(lines) == 1 and "against a budget of $500.00" in lines[0]
 
 
 def test_a_preview_with_a_bad_usage_file_still_previews_and_warns(project: Path) -> None:

@@ -234,6 +234,45 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         0,
     ),
     (
+        "aws:rds/instance:Instance",
+        {
+            "engine": "postgres",
+            "instanceClass": "db.r7g.large",
+            "allocatedStorage": 100,
+            "manageMasterUserPassword": True,
+        },
+        {},
+        Facts(),
+        H * rate("rds.postgres", "db.r7g.large")
+        + 100 * p("rds.gp3.gbMonth")
+        + p("secretsManager.secret.month"),
+        0,
+    ),
+    (
+        "aws:rds/proxyTarget:ProxyTarget",
+        {"dbInstanceIdentifier": "gam-prod-database"},
+        {},
+        Facts(database_classes=(("gam-prod-database", "db.r7g.2xlarge"),)),
+        8 * H * p("rds.proxy.vcpuHour"),
+        0,
+    ),
+    (
+        "aws:rds/proxyTarget:ProxyTarget",
+        {"dbInstanceIdentifier": "small"},
+        {},
+        Facts(database_classes=(("small", "db.t4g.micro"),)),
+        2 * H * p("rds.proxy.vcpuHour"),
+        0,
+    ),
+    (
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+        {"retentionPeriod": 14},
+        {"rdsBackupReplication": {"storedGb": 300, "transferGb": 40}},
+        Facts(),
+        0,
+        300 * p("rds.backup.gbMonth") + 40 * p("rds.crossRegion.gb"),
+    ),
+    (
         "aws:elasticache/replicationGroup:ReplicationGroup",
         {"engine": "valkey", "nodeType": "cache.t4g.small", "numCacheClusters": 2},
         {},
@@ -578,6 +617,7 @@ def test_the_basis_reads_as_the_issue_writes_it() -> None:
             "memcached",
         ),
         ("aws:ec2/vpcEndpoint:VpcEndpoint", {"vpcEndpointType": "Interface"}, "without subnetIds"),
+        ("aws:rds/proxyTarget:ProxyTarget", {"dbInstanceIdentifier": "elsewhere"}, "not an RDS"),
         ("aws:networkfirewall/firewall:Firewall", {}, "without subnetMappings"),
         ("aws:apigatewayv2/api:Api", {"protocolType": "WEBSOCKET"}, "WEBSOCKET"),
         (

@@ -969,3 +969,105 @@ def _appconfig_profile(inputs: Inputs, ctx: FakeContext) -> Outputs:
 def _appconfig_strategy(inputs: Inputs, ctx: FakeContext) -> Outputs:
     strategy_id = _alnum(ctx, 7, "strategy")
     return {"id": strategy_id, "arn": _arn(ctx, "appconfig", f"deploymentstrategy/{strategy_id}")}
+
+
+# --- RDS (PostgisDatabase) --------------------------------------------------------------
+
+
+def _rds_resource_id(ctx: FakeContext, prefix: str = "db") -> str:
+    """RDS resource ids: a prefix and 26 upper-case letters and digits (db-ABC...)."""
+    return (
+        f"{prefix}-{_hex(ctx, 'resource-id', prefix)[:17].upper()}{_hex(ctx, 'rest')[:9].upper()}"
+    )
+
+
+@fake("aws:rds/instance:Instance", id_input="identifier")
+def _db_instance(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Since provider v5 an instance's id is its resource id (db-...); `identifier` names it."""
+    identifier = ctx.resource_id
+    resource_id = _rds_resource_id(ctx)
+    port = int(inputs.get("port") or 5432)
+    address = f"{identifier}.c{_hex(ctx, 'cluster')[:11]}.{ctx.region}.rds.amazonaws.com"
+    key = inputs.get("masterUserSecretKmsKeyId") or inputs.get("kmsKeyId")
+    secret = _arn(
+        ctx, "secretsmanager", f"secret:rds!db-{digest(identifier, length=36)}-{_hex(ctx, 's')[:6]}"
+    )
+    return {
+        "id": resource_id,
+        "resourceId": resource_id,
+        "arn": _arn(ctx, "rds", f"db:{identifier}"),
+        "address": address,
+        "endpoint": f"{address}:{port}",
+        "port": port,
+        "hostedZoneId": "Z29XKXDKYMONMX",
+        "status": "available",
+        "engineVersionActual": inputs.get("engineVersion"),
+        "caCertIdentifier": inputs.get("caCertIdentifier") or "rds-ca-rsa2048-g1",
+        "masterUserSecrets": (
+            [{"secretArn": secret, "secretStatus": "active", "kmsKeyId": key}]
+            if inputs.get("manageMasterUserPassword")
+            else []
+        ),
+        "replicas": [],
+        "latestRestorableTime": "2026-01-01T00:00:00Z",
+    }
+
+
+@fake("aws:rds/parameterGroup:ParameterGroup")
+def _db_parameter_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """`name_prefix` gets a 26-digit suffix, as the provider makes one."""
+    name = inputs.get("name") or f"{inputs.get('namePrefix') or ''}{_hex(ctx, 'suffix')[:26]}"
+    return {"id": name, "name": name, "arn": _arn(ctx, "rds", f"pg:{name}")}
+
+
+@fake("aws:rds/subnetGroup:SubnetGroup")
+def _db_subnet_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "arn": _arn(ctx, "rds", f"subgrp:{ctx.resource_id}"),
+        "supportedNetworkTypes": ["IPV4"],
+        "vpcId": f"vpc-{_hex(ctx, 'vpc')}",
+    }
+
+
+@fake("aws:rds/proxy:Proxy")
+def _db_proxy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "arn": _arn(ctx, "rds", f"db-proxy:prx-{_hex(ctx, 'proxy')}"),
+        "endpoint": f"{ctx.resource_id}.proxy-c{_hex(ctx, 'cluster')[:11]}.{ctx.region}.rds.amazonaws.com",
+    }
+
+
+@fake("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup", id_input="dbProxyName")
+def _db_proxy_target_group(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {
+        "name": "default",
+        "arn": _arn(ctx, "rds", f"target-group:prx-tg-{_hex(ctx, 'tg')}"),
+    }
+
+
+@fake("aws:rds/proxyTarget:ProxyTarget")
+def _db_proxy_target(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is `<proxy>/<target group>/RDS_INSTANCE/<instance identifier>`."""
+    proxy, group = inputs.get("dbProxyName"), inputs.get("targetGroupName")
+    instance = inputs.get("dbInstanceIdentifier")
+    return {
+        "id": f"{proxy}/{group}/RDS_INSTANCE/{instance}",
+        "type": "RDS_INSTANCE",
+        "port": 5432,
+        "rdsResourceId": instance,
+        "targetArn": _arn(ctx, "rds", f"db:{instance}"),
+    }
+
+
+@fake("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+def _db_backups_replication(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is the replicated backups' ARN (`auto-backup:ab-...`). A fake does not know
+    its provider's region: it reports the stack's."""
+    arn = _arn(ctx, "rds", f"auto-backup:ab-{_hex(ctx, 'ab')[:26]}")
+    return {"id": arn, "retentionPeriod": inputs.get("retentionPeriod") or 7}
+
+
+@fake("aws:secretsmanager/secretRotation:SecretRotation", id_input="secretId")
+def _secret_rotation(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Its id is the secret's ARN."""
+    return {"rotationEnabled": True}

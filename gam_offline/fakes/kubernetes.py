@@ -90,3 +90,29 @@ def _helm_release(inputs: Inputs, ctx: FakeContext) -> Outputs:
 @fake("kubernetes:external-secrets.io/v1:ClusterSecretStore")
 def _cluster_secret_store(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return _object(inputs, ctx, namespaced=False)
+
+
+@fake("kubernetes:batch/v1:Job")
+def _job(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A Job reports its completion, as Pulumi awaits it."""
+    return {
+        **_object(inputs, ctx),
+        "status": {
+            "succeeded": 1,
+            "startTime": "2026-01-01T00:00:00Z",
+            "completionTime": "2026-01-01T00:01:00Z",
+            "conditions": [{"type": "Complete", "status": "True"}],
+        },
+    }
+
+
+@fake("kubernetes:external-secrets.io/v1:ExternalSecret")
+def _external_secret(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    target = ((inputs.get("spec") or {}).get("target") or {}).get("name")
+    return {
+        **_object(inputs, ctx),
+        "status": {
+            "binding": {"name": target},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "SecretSynced"}],
+        },
+    }

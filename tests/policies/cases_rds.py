@@ -124,6 +124,16 @@ CASES = [
         Break("skipFinalSnapshot", True),
         Break("finalSnapshotIdentifier"),
     ),
+    Case(
+        # AWS refuses a final snapshot of a read replica: only its source needs one.
+        rule="rds-final-snapshot",
+        compliant=make(
+            rds.INSTANCE,
+            "replica",
+            {**DATABASE, "skipFinalSnapshot": True, "replicateSourceDb": "gam-db"},
+        ),
+        breaks=(Break("replicateSourceDb"), Break("replicateSourceDb", "")),
+    ),
     *database_cases(
         "rds-iam-auth",
         Break("iamDatabaseAuthenticationEnabled", False),

@@ -80,7 +80,6 @@ CASES = [
             resource(stack.BACKUP_SELECTION, "everything", {"planId": "p", "resources": ["*"]}),
         ],
         (Break("resources", ["arn:aws:rds:eu-west-1:1:db:other"], index=1),),
-        stack="dev",
     ),
     Case(  # read replicas are backed up through their source: each type names it its way
         "backup-plan-coverage",

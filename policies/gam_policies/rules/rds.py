@@ -113,6 +113,8 @@ def _deletion_protection(resource: Resource, ctx: Context) -> Iterator[str]:
 
 
 def _final_snapshot(resource: Resource, ctx: Context) -> Iterator[str]:
+    if resource.type == INSTANCE and resource.get("replicateSourceDb"):
+        return  # AWS refuses a final snapshot of a read replica; its source's are kept
     what = "Deleting the database leaves no final snapshot"
     yield from require(resource, "skipFinalSnapshot", False, what)
     yield from require_set(resource, "finalSnapshotIdentifier", what)
@@ -279,13 +281,17 @@ RULES: list[Rule] = [
         severity="medium",
         remediation=(
             "Set `skip_final_snapshot=False` and `final_snapshot_identifier=` a unique name on "
-            "aws.rds.Instance / aws.rds.Cluster."
+            "aws.rds.Instance / aws.rds.Cluster (not on read replicas: DeleteDBInstance refuses "
+            "a final snapshot of a replica)."
         ),
         controls=(fsbp("RDS.8"), fsbp("RDS.7")),
         category="reliability",
         resource_types=DATABASES,
         check=_final_snapshot,
-        reads=on(DATABASES, "skipFinalSnapshot", "finalSnapshotIdentifier"),
+        reads={
+            **on(DATABASES, "skipFinalSnapshot", "finalSnapshotIdentifier"),
+            INSTANCE: ("skipFinalSnapshot", "finalSnapshotIdentifier", "replicateSourceDb"),
+        },
     ),
     Rule(
         name="rds-iam-auth",

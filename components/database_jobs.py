@@ -1,0 +1,238 @@
+"""DatabaseJobs: Kubernetes Jobs that prepare the database before the workloads start.
+
+Why Jobs in the cluster (ADR 0010): `pulumi up` runs in CI, which has no network path to
+the data subnets, and should not. The cluster has one (its security group is admitted
+by `PostgisDatabase`), and the Kubernetes provider reaches the cluster's API as it does
+for every other in-cluster resource. Pulumi waits for a Job to complete, so what depends
+on a Job is created only once it has succeeded: that is the ordering the blueprint asks
+for (extensions, then migrations, then workers and API).
+
+- `extensions`: creates `EXTENSIONS` idempotently (`CREATE EXTENSION IF NOT EXISTS`, in
+  one transaction) and records the versions installed in `gam_platform.extension_versions`
+  (and in its log). It runs after the database instance and the secret store.
+- `migrations` (when an image is given): the application's own image running its
+  migration command (Alembic: `alembic upgrade head`), after `extensions`. Workloads pass
+  `depends_on=[jobs.migrations]`. A new image is a new Job spec: the Job is replaced,
+  so every release migrates before its workloads roll.
+
+Credentials never pass through Pulumi: an `ExternalSecret` (External Secrets Operator)
+copies the RDS-managed master secret into a Kubernetes Secret, which the Jobs read by
+reference (`secretKeyRef`). The spec holds the secret's ARN, never its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.postgis import PostgisDatabase
+from components.postgis_values import EXTENSIONS
+
+TYPE_TOKEN = "gam:database:DatabaseJobs"
+
+# A failed Job is replaced (so retried) on the next `pulumi up` instead of blocking it.
+REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
+# Pulumi waits for the ExternalSecret to report Ready (synced) before the Jobs.
+WAIT_READY = {"pulumi.com/waitFor": "condition=Ready"}
+# The official postgres image runs as `postgres`, uid 70 in its Alpine variant.
+CLIENT_UID = 70
+
+
+def extension_sql(extensions: Sequence[str] = EXTENSIONS) -> str:
+    """Idempotent: creates what is missing and records the versions installed."""
+    names = ", ".join(f"'{e}'" for e in extensions)
+    return "\n".join(
+        [
+            *(f"CREATE EXTENSION IF NOT EXISTS {e};" for e in extensions),
+            "CREATE SCHEMA IF NOT EXISTS gam_platform;",
+            "CREATE TABLE IF NOT EXISTS gam_platform.extension_versions ("
+            "extname name NOT NULL, extversion text NOT NULL, "
+            "recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (extname, extversion));",
+            "INSERT INTO gam_platform.extension_versions (extname, extversion) "
+            f"SELECT extname, extversion FROM pg_extension WHERE extname IN ({names}) "
+            "ON CONFLICT DO NOTHING;",
+            f"SELECT extname, extversion FROM pg_extension WHERE extname IN ({names}) ORDER BY 1;",
+        ]
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Migration:
+    image: str
+    """The application's image (pinned by digest), from ECR."""
+    command: tuple[str, ...] = ("alembic", "upgrade", "head")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseJobsArgs:
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    database: PostgisDatabase
+    secret_store: pulumi.Resource
+    """The External Secrets store (a ClusterSecretStore reading Secrets Manager)."""
+    secret_store_name: str
+    namespace: str
+    client_image: str
+    """A PostgreSQL client image (`postgres:17-alpine` through the ECR pull-through cache)."""
+    migration: Migration | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def problems(args: DatabaseJobsArgs) -> list[str]:
+    found = []
+    images = [("client_image", args.client_image)]
+    if args.migration:
+        images.append(("migration.image", args.migration.image))
+        if not args.migration.command:
+            found.append("migration.command is empty; say how the image migrates")
+    for what, image in images:
+        if not image or image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]:
+            found.append(f"{what} {image!r} must be pinned (a tag or @sha256: digest), not latest")
+    return found
+
+
+class DatabaseJobs(pulumi.ComponentResource):
+    """The extension Job and the migration gate, in one namespace of the cluster."""
+
+    extensions: k8s.batch.v1.Job
+    migrations: k8s.batch.v1.Job | None
+
+    def __init__(
+        self, name: str, args: DatabaseJobsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        found = problems(args)
+        if found:
+            raise ValueError("invalid arguments for DatabaseJobs:\n  - " + "\n  - ".join(found))
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._name = name
+        self._args = args
+        labels = {"app.kubernetes.io/part-of": "gam-platform", **args.labels}
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        secret_name = f"{name}-master"
+        credentials = k8s.apiextensions.CustomResource(
+            f"{name}-master",
+            api_version="external-secrets.io/v1",
+            kind="ExternalSecret",
+            metadata={
+                "name": secret_name,
+                "namespace": args.namespace,
+                "labels": labels,
+                "annotations": WAIT_READY,
+            },
+            spec={
+                "refreshInterval": "15m",  # follows the rotation within 15 minutes
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": args.secret_store_name},
+                "target": {"name": secret_name, "creationPolicy": "Owner"},
+                "data": [
+                    {
+                        "secretKey": key,
+                        "remoteRef": {"key": args.database.secret_arn, "property": key},
+                    }
+                    for key in ("username", "password")
+                ],
+            },
+            opts=pulumi.ResourceOptions.merge(
+                k8s_opts,
+                pulumi.ResourceOptions(depends_on=[args.database.instance, args.secret_store]),
+            ),
+        )
+        self.extensions = self._job(
+            "extensions",
+            args.client_image,
+            ["psql", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--command", extension_sql()],
+            secret_name,
+            labels,
+            [args.database.instance, args.secret_store, credentials],
+        )
+        self.migrations = None
+        if args.migration is not None:
+            self.migrations = self._job(
+                "migrations",
+                args.migration.image,
+                list(args.migration.command),
+                secret_name,
+                labels,
+                [self.extensions],
+            )
+        self.register_outputs({})
+
+    def _job(
+        self,
+        role: str,
+        image: str,
+        command: list[str],
+        secret_name: str,
+        labels: Mapping[str, str],
+        after: Sequence[pulumi.Resource],
+    ) -> k8s.batch.v1.Job:
+        database = self._args.database
+        env = [
+            {"name": "PGHOST", "value": database.address},
+            {"name": "PGPORT", "value": database.port.apply(str)},
+            {"name": "PGDATABASE", "value": database.database_name},
+            {"name": "PGSSLMODE", "value": "require"},
+            {"name": "PGCONNECT_TIMEOUT", "value": "10"},
+            *(
+                {
+                    "name": variable,
+                    "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}},
+                }
+                for variable, key in (("PGUSER", "username"), ("PGPASSWORD", "password"))
+            ),
+        ]
+        job_labels = {**labels, "app.kubernetes.io/name": f"{self._name}-{role}"}
+        # Plain mappings, as Kubernetes writes them (the SDK's TypedDicts are exhaustive).
+        metadata: Any = {
+            "namespace": self._args.namespace,
+            "labels": job_labels,
+            "annotations": REPLACE_UNREADY,
+        }
+        spec: Any = {
+            "backoffLimit": 4,
+            "activeDeadlineSeconds": 1800,
+            "template": {
+                "metadata": {"labels": job_labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": CLIENT_UID,
+                        "runAsGroup": CLIENT_UID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": role,
+                            "image": image,
+                            "command": command,
+                            "env": env,
+                            "resources": {
+                                "requests": {"cpu": "50m", "memory": "64Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                        }
+                    ],
+                },
+            },
+        }
+        return k8s.batch.v1.Job(
+            f"{self._name}-{role}",
+            metadata=metadata,
+            spec=spec,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=self._args.provider,
+                depends_on=list(after),
+                custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m"),
+            ),
+        )
