@@ -11,7 +11,7 @@ server access logging to the log bucket. Decisions, written where they are made:
   (`logging.s3.amazonaws.com`) writes to it under the bucket's key once the key policy
   lets it (`key_statements`), and logs to no other bucket.
 - `region`: pulumi-aws v7's per-resource region. A replica bucket, its key and its
-  companions name the DR region themselves; no second provider is needed (ADR 0011).
+  companions name the DR region themselves; no second provider is needed (ADR 0016).
 - Grants (`grant_read`, `grant_write`) are inline role policies with exactly the S3
   actions on this bucket and the KMS actions on its key, the latter only through S3 in
   the bucket's region (`kms:ViaService`): `read_document`, `write_document`.

@@ -1,5 +1,5 @@
 """Cache: an ElastiCache (Valkey or Redis OSS) replication group in the data subnets.
-Decisions, written where they are made (ADR 0011):
+Decisions, written where they are made (ADR 0016):
 
 - Encrypted at rest under a customer key of the cache's own, and in transit with TLS
   required (`transit_encryption_mode="required"`): no plain-text client is accepted.

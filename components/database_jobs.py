@@ -1,6 +1,6 @@
 """DatabaseJobs: Kubernetes Jobs that prepare the database before the workloads start.
 
-Why Jobs in the cluster (ADR 0010): `pulumi up` runs in CI, which has no network path to
+Why Jobs in the cluster (ADR 0015): `pulumi up` runs in CI, which has no network path to
 the data subnets, and should not. The cluster has one (its security group is admitted
 by `PostgisDatabase`), and the Kubernetes provider reaches the cluster's API as it does
 for every other in-cluster resource. Pulumi waits for a Job to complete, so what depends

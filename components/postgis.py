@@ -1,6 +1,6 @@
 """PostgisDatabase: RDS for PostgreSQL, in the data subnets, ready for PostGIS 3.
 
-Decisions, written where they are made (ADR 0010 for the enablement Job and the proxy):
+Decisions, written where they are made (ADR 0015 for the enablement Job and the proxy):
 
 - The engine version is an argument (`17.6`); the parameter group family is derived
   from its major (`postgres17`), never typed twice. Majors: `SUPPORTED_MAJORS`, those
@@ -107,7 +107,7 @@ class PostgisDatabaseArgs:
     multi_az: bool = False
     read_replicas: int = 0
     proxy: bool = False
-    """An RDS Proxy with IAM auth end to end and TLS required (ADR 0010)."""
+    """An RDS Proxy with IAM auth end to end and TLS required (ADR 0015)."""
 
     backup_retention_days: int = 7
     backup_window: str = "02:00-03:00"

@@ -28,7 +28,7 @@ INSIGHTS_RETENTION = {"standard": 7, "advanced": 465}
 CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
 # What RDS for PostgreSQL exports: the pack wants both (rds-log-exports).
 LOG_EXPORTS = ("postgresql", "upgrade")
-# The extensions the application needs, created by the enablement Job (ADR 0010).
+# The extensions the application needs, created by the enablement Job (ADR 0015).
 EXTENSIONS = ("postgis", "postgis_raster", "postgis_topology", "fuzzystrmatch", "pg_trgm")
 
 

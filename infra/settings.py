@@ -326,7 +326,7 @@ class BucketLifecycleSettings(_Model):
 
 
 class DataLakeSettings(_Model):
-    """The S3 data lake: raw, processed, cdn-assets and access-logs buckets (ADR 0011)."""
+    """The S3 data lake: raw, processed, cdn-assets and access-logs buckets (ADR 0016)."""
 
     raw: BucketLifecycleSettings = BucketLifecycleSettings()
     processed: BucketLifecycleSettings = BucketLifecycleSettings()
@@ -421,7 +421,7 @@ class RegistriesSettings(_Model):
 
 
 class CacheSettings(_Model):
-    """ElastiCache (Valkey or Redis OSS) in the data subnets, IAM-authenticated (ADR 0011)."""
+    """ElastiCache (Valkey or Redis OSS) in the data subnets, IAM-authenticated (ADR 0016)."""
 
     enabled: bool = True
     engine: Literal["valkey", "redis"] = "valkey"
@@ -923,7 +923,7 @@ class FargateSettings(_Model):
 
 
 class DatabaseSettings(_Model):
-    """RDS for PostgreSQL with PostGIS (`components.postgis`, ADR 0010)."""
+    """RDS for PostgreSQL with PostGIS (`components.postgis`, ADR 0015)."""
 
     enabled: bool = True
     """Default: on in every tier."""
@@ -946,7 +946,7 @@ class DatabaseSettings(_Model):
     """Read replicas for analytics, 0 to 5. Default from the profile (1 in prod)."""
     proxy: bool = False
     """An RDS Proxy (IAM auth, TLS) for the workers' short connections. Default from the
-    profile (on in prod; ADR 0010)."""
+    profile (on in prod; ADR 0015)."""
     backup_retention_days: int = 7
     """Automated backups, days (1 to 35). Default from the profile: 7, 14, 35."""
     backup_window: str = "02:00-03:00"

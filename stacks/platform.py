@@ -261,7 +261,7 @@ def _database(
     network: Networking,
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = DATABASE_CLIENTS,
 ) -> dict[str, pulumi.Output[Any]]:
-    """PostgreSQL with PostGIS in the data subnets (ADR 0010)."""
+    """PostgreSQL with PostGIS in the data subnets (ADR 0015)."""
     db = settings.database
     database = PostgisDatabase(
         settings.name("database"),
