@@ -89,9 +89,10 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
+    outputs.update(_eks(settings, network))
     outputs.update(_data_stores(settings))
     if settings.cache.enabled:
-        outputs.update(_cache(settings, network))
+        outputs.update(_cache(settings, network, _clients(outputs)))
     obs = settings.observability
     if obs.enabled:
         observability = ObservabilityStack(
@@ -165,8 +166,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
     # it off until that bucket is in this program; `edge_args` is its wiring then.
     if settings.database.enabled:
-        outputs.update(_database(settings, network))
-    outputs.update(_eks(settings, network))
+        outputs.update(_database(settings, network, _clients(outputs)))
     if settings.fargate.enabled:
         fallback = FargateFallback(
             settings.name("fargate"),
@@ -251,9 +251,14 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
     }
 
 
-# The security groups admitted to the database: the EKS node (or pod) security group,
-# wired by the EKS issue once its component lands. Until then nothing is admitted.
+# With no cluster (gam:eks.enabled false) the data tier admits no client.
 DATABASE_CLIENTS: tuple[str, ...] = ()
+
+
+def _clients(outputs: dict[str, pulumi.Output[Any]]) -> tuple[pulumi.Input[str], ...]:
+    """The security groups the data tier admits: the EKS nodes', when there is a cluster."""
+    node_group = outputs.get("eksNodeSecurityGroupId")
+    return (node_group,) if node_group is not None else DATABASE_CLIENTS
 
 
 def _database(
@@ -379,10 +384,11 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     }
 
 
-def _cache(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
-    """The cache in the data subnets. It admits no client yet: the EKS component's node or
-    pod security groups are let in with `Cache.admit`, its workload roles with
-    `Cache.grant_connect`, where they are created."""
+def _cache(
+    settings: Settings, network: Networking, clients: Sequence[pulumi.Input[str]]
+) -> dict[str, pulumi.Output[Any]]:
+    """The cache in the data subnets, admitting the `clients` security groups (the EKS
+    nodes'). Workload roles are let in with `Cache.grant_connect` where they are created."""
     cache = settings.cache
     redis = Cache(
         settings.name("cache"),
@@ -399,6 +405,8 @@ def _cache(settings: Settings, network: Networking) -> dict[str, pulumi.Output[A
             tags=settings.tags,
         ),
     )
+    for n, client in enumerate(clients):
+        redis.admit(f"client-{n}", client)
     return {
         "cacheEndpoint": redis.endpoint,
         "cacheUserName": pulumi.Output.from_input(redis.user_name),

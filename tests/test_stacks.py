@@ -114,3 +114,24 @@ def test_stacks_use_distinct_non_overlapping_vpc_ranges(stack_records: dict[str,
         for s in STACKS
     ]
     assert not any(a.overlaps(b) for i, a in enumerate(ranges) for b in ranges[i + 1 :])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_cache_admits_the_cluster_nodes_and_no_cidr(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    record = stack_records[stack]
+    (group,) = [
+        g
+        for g in record.by_type("aws:ec2/securityGroup:SecurityGroup")
+        if g.name == f"gam-{stack}-cache-sg"
+    ]
+    ingress = [
+        r.plain_inputs()
+        for r in record.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.plain_inputs()["securityGroupId"] == group.id
+    ]
+    assert [r["referencedSecurityGroupId"] for r in ingress] == [
+        record.outputs["eksNodeSecurityGroupId"]
+    ]
+    assert not any(r.get("cidrIpv4") or r.get("cidrIpv6") for r in ingress)

@@ -85,8 +85,9 @@ def test_the_database_is_in_the_data_subnets_admitting_no_cidr(
         for r in record.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r.plain_inputs()["securityGroupId"] in groups
     ]
-    # Until the EKS component lands, only the proxy (prod) is admitted to the database.
-    assert all(r["referencedSecurityGroupId"] in groups for r in ingress)
+    # the cluster's nodes, and (prod) the proxy, are the only ones admitted: never a CIDR
+    nodes = record.outputs["eksNodeSecurityGroupId"]
+    assert {r["referencedSecurityGroupId"] for r in ingress} - groups == {nodes}
     assert not any(r.get("cidrIpv4") or r.get("cidrIpv6") for r in ingress)
 
 
