@@ -34,9 +34,51 @@ class Account:
         """The account principal (`arn:aws:iam::<account>:root`): IAM policies then decide."""
         return self.arn("iam", "root", regional=False)
 
+    def logs_may_use(self, sid: str, *log_groups: str) -> dict[str, Any]:
+        """A key policy statement: CloudWatch Logs of this region may use the key for these
+        log groups (by name) only; a name ending in `*` is a pattern."""
+        arns = [self.arn("logs", f"log-group:{group}") for group in log_groups]
+        return logs_may_use(
+            sid,
+            self.regional_service("logs"),
+            arns[0] if len(arns) == 1 else arns,
+            like=any(group.endswith("*") for group in log_groups),
+        )
+
     def regional_service(self, service: str) -> pulumi.Output[str]:
         """A regional service principal or endpoint name, e.g. `logs.eu-west-1.amazonaws.com`."""
         return pulumi.Output.concat(service, ".", self.region, ".", self.dns_suffix)
+
+
+# What CloudWatch Logs does with a customer key when it encrypts a log group.
+LOGS_KEY_ACTIONS = (
+    *("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
+    "kms:Describe*",
+)
+
+
+def logs_may_use(
+    sid: str,
+    logs_service: pulumi.Input[str],
+    log_group_arns: pulumi.Input[str] | Sequence[pulumi.Input[str]],
+    *,
+    like: bool = False,
+) -> dict[str, Any]:
+    """A key policy statement: CloudWatch Logs (`logs_service`, e.g.
+    `logs.eu-west-1.amazonaws.com`) may use the key for these log groups only (`like`:
+    the ARNs are patterns)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": logs_service},
+        "Action": list(LOGS_KEY_ACTIONS),
+        "Resource": "*",
+        "Condition": {
+            "ArnLike" if like else "ArnEquals": {
+                "kms:EncryptionContext:aws:logs:arn": log_group_arns
+            }
+        },
+    }
 
 
 def customer_key(

@@ -98,21 +98,9 @@ class Cache(GamComponent):
         super().__init__(TYPE_TOKEN, name, args.tags, opts)
         account = Account(self)
         log_prefix = f"/gam/{name}"
-        logs_use = {
-            "Sid": "CloudWatchLogsUsesItForTheCachesLogGroups",
-            "Effect": "Allow",
-            "Principal": {"Service": account.regional_service("logs")},
-            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                       "kms:Describe*"],
-            "Resource": "*",
-            "Condition": {
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": account.arn(
-                        "logs", f"log-group:{log_prefix}/*"
-                    )
-                }
-            },
-        }  # fmt: skip
+        logs_use = account.logs_may_use(
+            "CloudWatchLogsUsesItForTheCachesLogGroups", f"{log_prefix}/*"
+        )
         self.key = customer_key(
             self, account, "key", f"Data, snapshots and logs of {name}", [logs_use],
             protect=args.protect,

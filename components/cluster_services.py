@@ -443,26 +443,7 @@ class ClusterServices(GamComponent):
 
     def _log_group(self) -> aws.cloudwatch.LogGroup:
         group_name = f"/gam/{self._name}/containers"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheContainerLogsOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
-                        "logs", f"log-group:{group_name}"
-                    )
-                }
-            },
-        }
+        use = self._account.logs_may_use("CloudWatchLogsUsesItForTheContainerLogsOnly", group_name)
         key = customer_key(
             self,
             self._account,

@@ -186,26 +186,7 @@ class DnsFirewall(GamComponent):
         delivered by CloudWatch Logs' log delivery, which adds itself to the account's
         log resource policy on first use; CloudWatch Logs encrypts them."""
         group_name = f"/gam/{self._name}/resolver-queries"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheQueryLogGroupOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
-                        "logs", f"log-group:{group_name}"
-                    )
-                }
-            },
-        }
+        use = self._account.logs_may_use("CloudWatchLogsUsesItForTheQueryLogGroupOnly", group_name)
         key = customer_key(
             self,
             self._account,

@@ -48,7 +48,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.account import Account, customer_key
+from components.account import Account, customer_key, logs_may_use
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
 from components.values import LOG_RETENTION_DAYS
@@ -590,35 +590,20 @@ class EdgeDelivery(GamComponent):
         account = self._account
         region: pulumi.Input[str] = EDGE_REGION if provider is not None else account.region
         group_name = f"aws-waf-logs-{self.child_name(role)}"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheWafLogGroupOnly",
-            "Effect": "Allow",
-            "Principal": {
-                "Service": pulumi.Output.concat("logs.", region, ".", account.dns_suffix)
-            },
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-                        "arn:",
-                        account.partition,
-                        ":logs:",
-                        region,
-                        ":",
-                        account.id,
-                        ":log-group:",
-                        group_name,
-                    )
-                }
-            },
-        }
+        use = logs_may_use(
+            "CloudWatchLogsUsesItForTheWafLogGroupOnly",
+            pulumi.Output.concat("logs.", region, ".", account.dns_suffix),
+            pulumi.Output.concat(
+                "arn:",
+                account.partition,
+                ":logs:",
+                region,
+                ":",
+                account.id,
+                ":log-group:",
+                group_name,
+            ),
+        )
         key = customer_key(
             self,
             account,

@@ -354,26 +354,9 @@ class EksCluster(GamComponent):
     def _control_plane_logs(self) -> aws.cloudwatch.LogGroup:
         """The group EKS writes to, created first with retention and a key of its own."""
         group_name = f"/aws/eks/{self._name}/cluster"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheControlPlaneLogsOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
-                        "logs", f"log-group:{group_name}"
-                    )
-                }
-            },
-        }
+        use = self._account.logs_may_use(
+            "CloudWatchLogsUsesItForTheControlPlaneLogsOnly", group_name
+        )
         key = customer_key(
             self,
             self._account,

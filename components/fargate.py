@@ -59,26 +59,7 @@ class FargateFallback(GamComponent):
         super().__init__(TYPE_TOKEN, name, args.tags, opts)
         account = Account(self)
         group_name = f"/gam/{name}/exec"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheExecLogsOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": account.arn(
-                        "logs", f"log-group:{group_name}"
-                    )
-                }
-            },
-        }
+        use = account.logs_may_use("CloudWatchLogsUsesItForTheExecLogsOnly", group_name)
         key = customer_key(
             self,
             account,

@@ -337,26 +337,7 @@ class Identity(GamComponent):
 
     def _access_logs(self) -> aws.cloudwatch.LogGroup:
         group_name = f"/gam/{self._name}/api-access"
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheAccessLogGroupOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
-                        "logs", f"log-group:{group_name}"
-                    )
-                }
-            },
-        }
+        use = self._account.logs_may_use("CloudWatchLogsUsesItForTheAccessLogGroupOnly", group_name)
         key = customer_key(
             self,
             self._account,

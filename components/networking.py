@@ -654,22 +654,9 @@ class Networking(GamComponent):
         """The KMS key of every log group here: the caller's, or one made for them."""
         if self._args.flow_log_kms_key_arn:
             return self._args.flow_log_kms_key_arn
-        logs_service = self._account.regional_service("logs")
-        log_groups = self._account.arn("logs", f"log-group:{self._log_prefix}/*")
-        use = {
-            "Sid": "CloudWatchLogsUsesItForTheseLogGroups",
-            "Effect": "Allow",
-            "Principal": {"Service": logs_service},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
-        }
+        use = self._account.logs_may_use(
+            "CloudWatchLogsUsesItForTheseLogGroups", f"{self._log_prefix}/*"
+        )
         description = f"Encrypts the log groups of {self._log_prefix}"
         key = customer_key(
             self, self._account, "logs-key", description, [use], protect=self._args.protect

@@ -201,26 +201,9 @@ class ObservabilityStack(GamComponent):
         """Encrypts the workspace, its logs and the traces. Managed Prometheus and X-Ray
         use it through grants the deploying principal creates (the account administers
         the key); CloudWatch Logs may use it for the workspace's log group only."""
-        logs = {
-            "Sid": "CloudWatchLogsUsesItForTheWorkspaceLogGroupOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": self._account.arn(
-                        "logs", f"log-group:{self._log_group_name()}"
-                    )
-                }
-            },
-        }
+        logs = self._account.logs_may_use(
+            "CloudWatchLogsUsesItForTheWorkspaceLogGroupOnly", self._log_group_name()
+        )
         return customer_key(
             self,
             self._account,

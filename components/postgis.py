@@ -326,29 +326,11 @@ class PostgisDatabase(GamComponent):
         """One customer key for storage, the secret, Performance Insights and the logs.
         RDS and Secrets Manager use it through grants the account's principals make;
         CloudWatch Logs may use it for this database's log groups only."""
-        logs = {
-            "Sid": "CloudWatchLogsUsesItForThisDatabasesLogGroupsOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": self._account.regional_service("logs")},
-            "Action": [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "Resource": "*",
-            "Condition": {
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": [
-                        self._account.arn(
-                            "logs", f"log-group:/aws/rds/instance/{self._identifier}*"
-                        ),
-                        self._account.arn("logs", f"log-group:/aws/rds/proxy/{self._identifier}*"),
-                    ]
-                }
-            },
-        }
+        logs = self._account.logs_may_use(
+            "CloudWatchLogsUsesItForThisDatabasesLogGroupsOnly",
+            f"/aws/rds/instance/{self._identifier}*",
+            f"/aws/rds/proxy/{self._identifier}*",
+        )
         return customer_key(
             self,
             self._account,
