@@ -675,8 +675,7 @@ def _resolver_query_log_association(inputs: Inputs, ctx: FakeContext) -> Outputs
 @fake("aws:amp/workspace:Workspace")
 def _amp_workspace(inputs: Inputs, ctx: FakeContext) -> Outputs:
     """Its id is `ws-` and a UUID; the endpoint is the one collectors remote-write under."""
-    hex_ = digest(ctx.resource_id, "workspace", length=32)
-    workspace_id = f"ws-{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+    workspace_id = f"ws-{_uuid(ctx, 'workspace')}"
     return {
         "id": workspace_id,
         "arn": _arn(ctx, "aps", f"workspace/{workspace_id}"),
