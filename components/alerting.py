@@ -37,6 +37,8 @@ def _sns(topic_arn: str, region: str) -> dict[str, Any]:
         "attributes": {
             "severity": "{{ .CommonLabels.severity }}",
             "slo": "{{ .CommonLabels.slo }}",
+            # the owning team: PagerDuty's per-team subscriptions filter on it (ADR 0017)
+            "team": "{{ .CommonLabels.team }}",
         },
     }
 

@@ -21,13 +21,13 @@ topics, CloudWatch alarms and X-Ray (ADR 0012).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components import alarms, alerting, slo
+from components import alarms, alerting, grafana, pagerduty, slo
 from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
@@ -73,6 +73,12 @@ class ObservabilityArgs:
     protect: bool = False
     """Protect the keys and the workspace from deletion (prod)."""
 
+    grafana: grafana.GrafanaArgs | None = None
+    """Managed Grafana over this workspace (ADR 0017). None: no Grafana."""
+
+    pager_duty: pagerduty.PagerDutyArgs | None = None
+    """PagerDuty as code behind the pager topic (ADR 0017). None: no PagerDuty."""
+
 
 def problems(name: str, args: ObservabilityArgs) -> list[str]:
     found = tag_problems(args.tags)
@@ -96,6 +102,16 @@ def problems(name: str, args: ObservabilityArgs) -> list[str]:
         )
     if args.firewall_name is not None and not args.firewall_zones:
         found.append("firewall_name needs firewall_zones (its endpoints' AZs)")
+    if args.grafana is not None:
+        found += [f"grafana: {p}" for p in grafana.option_problems(args.grafana)]
+    if args.pager_duty is not None:
+        found += [f"pager_duty: {p}" for p in pagerduty.option_problems(args.pager_duty)]
+        if args.pager_endpoint is not None:
+            found.append("pager_endpoint and pager_duty both subscribe the pager topic: set one")
+        teams = {t.name for t in args.pager_duty.teams}
+        orphans = sorted({s.team for s in args.slos} - teams)
+        if orphans:
+            found.append(f"slo teams {orphans} have no PagerDuty team to page")
     return found
 
 
@@ -132,6 +148,24 @@ class ObservabilityStack(GamComponent):
             opts=self.child_opts(),
         )
         self._tracing(telemetry_key)
+        if args.grafana is not None:
+            grafana.ManagedGrafana(
+                self.child_name("grafana"),
+                replace(
+                    args.grafana,
+                    prometheus_workspace_arn=workspace.arn,
+                    prometheus_endpoint=workspace.prometheus_endpoint,
+                    tags=args.tags,
+                    protect=args.protect,
+                ),
+                self.child_opts(),
+            )
+        if args.pager_duty is not None:
+            pagerduty.PagerDutyOnCall(
+                self.child_name("pagerduty"),
+                replace(args.pager_duty, pager_topic_arn=self._topics["pager"].arn, tags=args.tags),
+                self.child_opts(),
+            )
 
         specs = [
             s for i, nat in enumerate(args.nat_gateway_ids) for s in alarms.nat_gateway(i, nat)

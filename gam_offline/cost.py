@@ -170,9 +170,10 @@ def component_of(record: Record, resource: RecordedResource) -> str:
     return STACK_COMPONENT
 
 
-# Not AWS resources: providers (API clients) and objects inside the cluster, whose
-# compute is priced on the node groups.
-NOT_BILLED_PACKAGES = ("pulumi:providers:", "kubernetes:")
+# Not AWS resources: providers (API clients), objects inside the cluster, whose
+# compute is priced on the node groups, and PagerDuty's objects, billed per user by
+# PagerDuty outside AWS (ADR 0017).
+NOT_BILLED_PACKAGES = ("pulumi:providers:", "kubernetes:", "pagerduty:")
 
 
 def not_billed(type_: str) -> bool:

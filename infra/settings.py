@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr, eks_spec, postgis_values, slo
+from components import cidr, eks_spec, grafana, pagerduty, postgis_values, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -531,8 +531,157 @@ class AlertingSettings(_Model):
         return value
 
 
+_IDC_GROUP = re.compile(
+    r"^([0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+
+
+class GrafanaSamlSettings(_Model):
+    """A SAML IdP for Managed Grafana and how its role assertion maps to Grafana roles."""
+
+    idp_metadata_url: str
+    """The IdP's metadata URL (https)."""
+    admin_role_values: list[str] = Field(min_length=1)
+    """Role assertion values that make a user Admin."""
+    editor_role_values: list[str] = Field(min_length=1)
+    """Role assertion values that make a user Editor."""
+    role_assertion: str = "role"
+
+    @field_validator("idp_metadata_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError(f"{value!r} must be an https:// URL")
+        return value
+
+
+class GrafanaSettings(_Model):
+    """Amazon Managed Grafana over the stack's Managed Prometheus (ADR 0017)."""
+
+    enabled: bool = False
+    """Default from the profile: off in dev, on in staging and prod."""
+    authentication: Literal["AWS_SSO", "SAML"] = "AWS_SSO"
+    """AWS_SSO: IAM Identity Center (enabled in the organisation); SAML: `saml`."""
+    admin_group_ids: list[str] = []
+    """AWS_SSO: IAM Identity Center group ids whose members are Admins."""
+    editor_group_ids: list[str] = []
+    """AWS_SSO: IAM Identity Center group ids whose members are Editors."""
+    saml: GrafanaSamlSettings | None = None
+    open_search_domain_arn: str | None = None
+    """The logs domain Grafana searches, with `openSearchEndpoint`. Default: none."""
+    open_search_endpoint: str | None = None
+    in_vpc: bool = False
+    """Place the workspace in the private subnets (to reach private data sources)."""
+
+    @field_validator("admin_group_ids", "editor_group_ids")
+    @classmethod
+    def _group_ids(cls, ids: list[str]) -> list[str]:
+        bad = [i for i in ids if not _IDC_GROUP.match(i)]
+        if bad:
+            raise ValueError(f"{bad} are not IAM Identity Center group ids")
+        return ids
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GrafanaSettings:
+        found = grafana.option_problems(self.spec())
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+    def spec(self) -> grafana.GrafanaArgs:
+        saml = self.saml
+        return grafana.GrafanaArgs(
+            authentication=self.authentication,
+            admin_group_ids=tuple(self.admin_group_ids),
+            editor_group_ids=tuple(self.editor_group_ids),
+            saml=None
+            if saml is None
+            else grafana.SamlArgs(
+                idp_metadata_url=saml.idp_metadata_url,
+                admin_role_values=tuple(saml.admin_role_values),
+                editor_role_values=tuple(saml.editor_role_values),
+                role_assertion=saml.role_assertion,
+            ),
+            opensearch_domain_arn=self.open_search_domain_arn,
+            opensearch_endpoint=self.open_search_endpoint,
+        )
+
+
+class EscalationLevelSettings(_Model):
+    """One level of a team's escalation: who is notified, after how long."""
+
+    delay_minutes: int = Field(default=30, ge=1, le=1440)
+    """Minutes without an acknowledgement before the next level."""
+    schedule_ids: list[str] = []
+    """PagerDuty schedule ids (P...)."""
+    user_ids: list[str] = []
+    """PagerDuty user ids (P...)."""
+
+    def spec(self) -> pagerduty.EscalationLevel:
+        return pagerduty.EscalationLevel(
+            delay_minutes=self.delay_minutes,
+            schedule_ids=tuple(self.schedule_ids),
+            user_ids=tuple(self.user_ids),
+        )
+
+    @model_validator(mode="after")
+    def _valid(self) -> EscalationLevelSettings:
+        found = pagerduty.level_problems(self.spec())
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class PagerDutyTeamSettings(_Model):
+    description: str = ""
+    escalation: list[EscalationLevelSettings] = Field(min_length=1)
+    """The team's own levels, first to last (the backstop's first level follows)."""
+
+
+class PagerDutySettings(_Model):
+    """PagerDuty as code (ADR 0017): on when `token` is set (a secret)."""
+
+    token: str | None = None
+    """A PagerDuty REST API token: only ever `pulumi config set --secret`. Default: none
+    (PagerDuty is not managed here)."""
+    service_region: Literal["us", "eu"] = "us"
+    teams: dict[str, PagerDutyTeamSettings] = {}
+    """By name (the SLOs' `team`): each gets a team, a policy and a service."""
+    backstop: str = "platform"
+    """The team paged after any other team's last level, and for pages naming no team."""
+    num_loops: int = Field(default=2, ge=0, le=pagerduty.MAX_LOOPS)
+
+    def spec(self) -> pagerduty.PagerDutyArgs | None:
+        if self.token is None:
+            return None
+        return pagerduty.PagerDutyArgs(
+            token=self.token,
+            teams=[
+                pagerduty.Team(
+                    name=name,
+                    description=team.description,
+                    levels=[level.spec() for level in team.escalation],
+                )
+                for name, team in sorted(self.teams.items())
+            ],
+            backstop=self.backstop,
+            service_region=self.service_region,
+            num_loops=self.num_loops,
+        )
+
+    @model_validator(mode="after")
+    def _valid(self) -> PagerDutySettings:
+        spec = self.spec()
+        found = pagerduty.option_problems(spec) if spec is not None else []
+        if found:
+            # never echo the token: the problems name teams and ids only
+            raise ValueError("; ".join(found))
+        return self
+
+
 class ObservabilitySettings(_Model):
-    """Managed Prometheus, SLO rules, Alertmanager, alarms, X-Ray (ADR 0012)."""
+    """Managed Prometheus, SLO rules, Alertmanager, alarms, X-Ray (ADR 0012); Managed
+    Grafana and PagerDuty (ADR 0017)."""
 
     enabled: bool = True
     """Default: on in every tier."""
@@ -543,6 +692,26 @@ class ObservabilitySettings(_Model):
     trace_sampling_rate: float = Field(default=0.05, ge=0, le=1)
     """X-Ray: the share of requests traced beyond the first each second. Default from the profile."""
     alerting: AlertingSettings = AlertingSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+    pager_duty: PagerDutySettings = PagerDutySettings()
+
+    @model_validator(mode="after")
+    def _pages_have_owners(self) -> ObservabilitySettings:
+        spec = self.pager_duty.spec()
+        if spec is None:
+            return self
+        found = []
+        if self.alerting.pager_duty_webhook_url is not None:
+            found.append(
+                "alerting.pagerDutyWebhookUrl and pagerDuty.token both subscribe the pager "
+                "topic: remove the webhook URL"
+            )
+        orphans = sorted({item.team for item in self.slos.values()} - set(self.pager_duty.teams))
+        if orphans:
+            found.append(f"pagerDuty.teams has no team {orphans} for the SLOs they own")
+        if found:
+            raise ValueError("; ".join(found))
+        return self
 
     def catalog(self) -> tuple[slo.Slo, ...]:
         return tuple(as_slo(name, item) for name, item in sorted(self.slos.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -17,6 +18,7 @@ from components.edge import EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
+from components.grafana import GrafanaArgs
 from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
@@ -106,6 +108,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
                 nat_gateway_ids=network.nat_gateway_ids,
                 firewall_name=network.firewall_name,
                 firewall_zones=network.firewall_zones,
+                grafana=_grafana(settings, network),
+                pager_duty=obs.pager_duty.spec(),
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
             ),
@@ -179,6 +183,22 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         )
         outputs["fargateClusterArn"] = fallback.cluster_arn
     return outputs
+
+
+def _grafana(settings: Settings, network: Networking) -> GrafanaArgs | None:
+    """Managed Grafana (ADR 0017) when the profile or stack turns it on; in the private
+    subnets when `inVpc`."""
+    options = settings.observability.grafana
+    if not options.enabled:
+        return None
+    if not options.in_vpc:
+        return options.spec()
+    return replace(
+        options.spec(),
+        subnet_ids=network.private_subnet_ids,
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.network.vpc_cidr,
+    )
 
 
 def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:

@@ -189,6 +189,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "enabled": True,
             "slos": SLOS,
             "logRetentionDays": 30,
+            "grafana": {"enabled": False},
             "traceSamplingRate": 1,
         },
         "edge": {
@@ -245,6 +246,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "enabled": True,
             "slos": SLOS,
             "logRetentionDays": 90,
+            "grafana": {"enabled": True},
             "traceSamplingRate": 0.1,
         },
         "edge": {
@@ -298,6 +300,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "enabled": True,
             "slos": SLOS,
             "logRetentionDays": 365,
+            "grafana": {"enabled": True},
             "traceSamplingRate": 0.05,
         },
         "edge": {

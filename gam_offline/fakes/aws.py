@@ -715,6 +715,50 @@ def _xray_sampling_rule(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"arn": _arn(ctx, "xray", f"sampling-rule/{ctx.resource_id}")}
 
 
+# --- Managed Grafana -----------------------------------------------------------------
+
+
+@fake("aws:grafana/workspace:Workspace")
+def _grafana_workspace(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Its id is `g-` and ten hex digits; users and the provider reach it at `endpoint`."""
+    workspace_id = f"g-{_hex(ctx, 'workspace')[:10]}"
+    return {
+        "id": workspace_id,
+        "arn": _arn(ctx, "grafana", f"/workspaces/{workspace_id}"),
+        "endpoint": f"{workspace_id}.grafana-workspace.{ctx.region}.amazonaws.com",
+        "grafanaVersion": inputs.get("grafanaVersion") or "10.4",
+        "samlConfigurationStatus": "NOT_CONFIGURED",
+    }
+
+
+@fake("aws:grafana/workspaceSamlConfiguration:WorkspaceSamlConfiguration")
+def _grafana_saml(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": str(inputs.get("workspaceId")), "status": "CONFIGURED"}
+
+
+@fake("aws:grafana/roleAssociation:RoleAssociation")
+def _grafana_role_association(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {"id": f"{inputs.get('workspaceId')}/{inputs.get('role')}"}
+
+
+@fake("aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount")
+def _grafana_service_account(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    account_id = str(int(_hex(ctx, "sa")[:4], 16) % 100 + 2)
+    return {"id": f"{inputs.get('workspaceId')},{account_id}", "serviceAccountId": account_id}
+
+
+@fake("aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken")
+def _grafana_service_account_token(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    token_id = str(int(_hex(ctx, "token")[:4], 16) % 100 + 1)
+    return {
+        "id": f"{inputs.get('workspaceId')},{inputs.get('serviceAccountId')},{token_id}",
+        "serviceAccountTokenId": token_id,
+        "key": f"glsa_{_hex(ctx, 'key')}{_hex(ctx, 'key2')[:15]}",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "expiresAt": "2026-01-01T01:00:00Z",
+    }
+
+
 # --- CloudFront, ACM, Route 53 records ------------------------------------------------
 # CloudFront is global: its ARNs carry no region (`arn:aws:cloudfront::<account>:...`).
 

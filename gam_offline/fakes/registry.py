@@ -52,6 +52,8 @@ def fake(
     return register
 
 
+# Providers whose resources are not AWS's and have no ARN.
+NO_ARN_PACKAGES = ("grafana:", "pagerduty:")
 # Services whose ARNs carry no region or no account.
 _GLOBAL = {"iam", "cloudfront", "route53", "organizations", "s3", "wafv2-global"}
 
@@ -92,7 +94,8 @@ def resource_outputs(
     resource_id = fake_id(type_, name, inputs)
     entry = FAKES.get(type_)
     state: dict[str, Any] = dict(inputs)
-    state.setdefault("arn", fake_arn(type_, resource_id, region, account))
+    if not type_.startswith(NO_ARN_PACKAGES):
+        state.setdefault("arn", fake_arn(type_, resource_id, region, account))
     if entry is None or not entry.id_prefix:
         state.setdefault(entry.id_input if entry else "name", resource_id)
     tags = inputs.get("tags")
