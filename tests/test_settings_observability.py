@@ -70,11 +70,11 @@ def test_a_stack_overrides_one_field_of_one_slo_and_keeps_the_rest() -> None:
 
 def test_unknown_keys_are_rejected_by_their_full_key() -> None:
     found = problems(
-        {"slos": {"api-latency": {"targt": 0.9, "sli": {"tresholdSeconds": 1}}}, "pagerDuty": 1}
+        {"slos": {"api-latency": {"targt": 0.9, "sli": {"tresholdSeconds": 1}}}, "opsGenie": 1}
     )
     assert "gam:observability.slos.api-latency.targt" in found
     assert "gam:observability.slos.api-latency.sli.tresholdSeconds" in found
-    assert "gam:observability.pagerDuty" in found
+    assert "gam:observability.opsGenie" in found
     assert all("unknown key" in message for message in found.values())
 
 

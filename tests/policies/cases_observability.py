@@ -1,9 +1,16 @@
-"""Managed Prometheus and X-Ray cases: an encrypted, logging workspace; KMS traces."""
+"""Managed Prometheus and X-Ray cases: an encrypted, logging workspace; KMS traces.
+Managed Grafana: a role of its own; tokens that live a day at most."""
 
 from __future__ import annotations
 
 from gam_policies.framework import Resource
-from gam_policies.rules.observability import WORKSPACE, XRAY_ENCRYPTION
+from gam_policies.rules.observability import (
+    GRAFANA,
+    GRAFANA_API_KEY,
+    GRAFANA_TOKEN,
+    WORKSPACE,
+    XRAY_ENCRYPTION,
+)
 from tests.policies.baseline import ACCOUNT, KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 
@@ -43,5 +50,33 @@ CASES = [
             Break("keyId"),
             Break("keyId", "alias/aws/xray"),
         ),
+    ),
+    Case(
+        "grafana-workspace-own-role",
+        resource(
+            GRAFANA,
+            "dashboards",
+            {
+                "permissionType": "CUSTOMER_MANAGED",
+                "roleArn": f"arn:aws:iam::{ACCOUNT}:role/grafana",
+                "authenticationProviders": ["AWS_SSO"],
+            },
+        ),
+        (
+            Break("permissionType", "SERVICE_MANAGED"),
+            Break("permissionType"),
+            Break("roleArn"),
+            Break("roleArn", ""),
+        ),
+    ),
+    Case(
+        "grafana-token-lifetime",
+        resource(GRAFANA_TOKEN, "provisioner", {"secondsToLive": 3600}),
+        (Break("secondsToLive", 86401), Break("secondsToLive", 2592000), Break("secondsToLive")),
+    ),
+    Case(
+        "grafana-token-lifetime",
+        resource(GRAFANA_API_KEY, "legacy-key", {"secondsToLive": 86400}),
+        (Break("secondsToLive", 86401),),
     ),
 ]
