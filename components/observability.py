@@ -148,8 +148,9 @@ class ObservabilityStack(GamComponent):
             opts=self.child_opts(),
         )
         self._tracing(telemetry_key)
+        self.grafana_url: pulumi.Output[str] | None = None
         if args.grafana is not None:
-            grafana.ManagedGrafana(
+            self.grafana_url = grafana.ManagedGrafana(
                 self.child_name("grafana"),
                 replace(
                     args.grafana,
@@ -159,7 +160,7 @@ class ObservabilityStack(GamComponent):
                     protect=args.protect,
                 ),
                 self.child_opts(),
-            )
+            ).endpoint
         if args.pager_duty is not None:
             pagerduty.PagerDutyOnCall(
                 self.child_name("pagerduty"),

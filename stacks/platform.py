@@ -118,6 +118,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
+        if observability.grafana_url is not None:
+            outputs["grafanaUrl"] = observability.grafana_url
     ident = settings.identity
     if ident.enabled:
         identity = Identity(

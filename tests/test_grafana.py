@@ -85,6 +85,9 @@ def test_grafana_is_switched_per_profile_off_in_dev_on_beyond(
         assert len(stack_records[stack].by_type(WORKSPACE)) == 1
         assert len(stack_records[stack].by_type(DASHBOARD)) == len(dashboards.DASHBOARDS)
     assert stack_records["prod"].one(WORKSPACE).protect
+    assert "grafanaUrl" not in stack_records["dev"].outputs
+    endpoint = stack_records["prod"].one(WORKSPACE).outputs["endpoint"]
+    assert stack_records["prod"].outputs["grafanaUrl"] == f"https://{endpoint}"
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
