@@ -232,3 +232,27 @@ def test_pagerduty_settings_turn_on_with_a_token_and_are_checked_by_key() -> Non
     problem = found["gam:observability"]
     assert "pagerDutyWebhookUrl and pagerDuty.token both subscribe" in problem
     assert "no team ['science']" in problem
+
+
+def test_pagerduty_is_not_on_the_aws_bill_and_grafanas_contents_are_free() -> None:
+    from components import grafana
+    from gam_offline import cost, pricebook, usage
+
+    args = replace(
+        ARGS, slos=OWNED, pager_endpoint=None, pager_duty=ON_CALL, grafana=grafana.GrafanaArgs()
+    )
+    record = run_program(
+        lambda: ObservabilityStack("obs", args) and None, stack="test", region="eu-west-1"
+    )
+    found = cost.estimate(record, pricebook.load("eu-west-1"), usage.Usage())
+    assert found.unpriced == []
+    priced = {item.type: item for item in found.items}
+    assert not any(t.startswith("pagerduty:") for t in priced)
+    for type_ in (
+        "grafana:oss/dashboard:Dashboard",
+        "grafana:oss/dataSource:DataSource",
+        "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken",
+    ):
+        assert priced[type_].total == 0 and "grafana/pricing" in priced[type_].basis
+    workspace = priced["aws:grafana/workspace:Workspace"]
+    assert workspace.total == 2 * 9.0 + 5 * 5.0  # default editors and viewers
