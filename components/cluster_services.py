@@ -66,6 +66,7 @@ CHARTS: Mapping[str, Chart] = {
     ),
     "fluent-bit": Chart("aws-for-fluent-bit", "0.1.35", "https://aws.github.io/eks-charts"),
 }
+SECRET_STORE = "aws-secrets-manager"
 # Where they run: the system nodes.
 ON_SYSTEM = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLERATION]}
 
@@ -85,8 +86,9 @@ class ClusterServicesArgs:
     tags: Mapping[str, str]
     """Required. The standard tags."""
 
-    prometheus_workspace_id: str | None = None
-    """Amazon Managed Prometheus workspace (ws-...) for metrics. Default: traces only."""
+    prometheus_workspace_id: pulumi.Input[str] | None = None
+    """Amazon Managed Prometheus workspace (ws-...) for metrics: the observability stack's,
+    or one from settings. Default: traces only."""
 
     log_retention_days: int = 365
     """Retention of the container logs."""
@@ -101,7 +103,7 @@ def problems(args: ClusterServicesArgs) -> list[str]:
             f"secrets_prefix {args.secrets_prefix!r} must name a prefix, without wildcards"
         )
     workspace = args.prometheus_workspace_id
-    if workspace is not None and not workspace.startswith("ws-"):
+    if isinstance(workspace, str) and not workspace.startswith("ws-"):
         found.append(f"prometheus_workspace_id {workspace!r} is not a workspace id (ws-...)")
     if args.log_retention_days not in LOG_RETENTION_DAYS:
         found.append(
@@ -112,6 +114,29 @@ def problems(args: ClusterServicesArgs) -> list[str]:
 
 def _document(*statements: Mapping[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _read_secret_document(secrets: str, secretsmanager: str) -> str:
+    """Read `secrets` (an ARN or pattern), decrypting through Secrets Manager only."""
+    return _document(
+        {
+            "Sid": "ReadTheseSecretsOnly",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:ListSecretVersionIds",
+            ],
+            "Resource": secrets,
+        },
+        {
+            "Sid": "DecryptThroughSecretsManagerOnly",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": secretsmanager}},
+        },
+    )
 
 
 def load_balancer_controller_policy(cluster_tag: str = "elbv2.k8s.aws/cluster") -> str:
@@ -216,6 +241,8 @@ class ClusterServices(GamComponent):
     """The cluster's controllers and agents."""
 
     log_group_name: pulumi.Output[str]
+    secret_store: k8s.apiextensions.CustomResource
+    """The ClusterSecretStore (named `SECRET_STORE`) over Secrets Manager."""
 
     def __init__(
         self, name: str, args: ClusterServicesArgs, opts: pulumi.ResourceOptions | None = None
@@ -224,6 +251,7 @@ class ClusterServices(GamComponent):
         super().__init__(TYPE_TOKEN, name, args.tags, opts)
         self._args = args
         self._account = Account(self)
+        self._roles: dict[str, aws.iam.Role] = {}
         cluster = args.cluster
         region = self._account.region
 
@@ -244,11 +272,11 @@ class ClusterServices(GamComponent):
             {"installCRDs": True, "serviceAccount": {"name": "external-secrets"}, **ON_SYSTEM},
             role=("external-secrets", self._secrets_policy()),
         )
-        k8s.apiextensions.CustomResource(
+        self.secret_store = k8s.apiextensions.CustomResource(
             self.child_name("secret-store"),
             api_version="external-secrets.io/v1",
             kind="ClusterSecretStore",
-            metadata={"name": "aws-secrets-manager"},
+            metadata={"name": SECRET_STORE},
             spec={"provider": {"aws": {"service": "SecretsManager", "region": region}}},
             opts=self.child_opts(provider=cluster.provider, depends_on=[eso]),
         )
@@ -294,7 +322,8 @@ class ClusterServices(GamComponent):
         chart = CHARTS[key]
         depends: list[pulumi.Resource] = []
         if role is not None:
-            depends.append(self._args.cluster.workload_role(NAMESPACE, role[0], role[1]))
+            self._roles[key] = self._args.cluster.workload_role(NAMESPACE, role[0], role[1])
+            depends.append(self._roles[key])
         return k8s.helm.v3.Release(
             self.child_name(key),
             name=key,
@@ -308,30 +337,24 @@ class ClusterServices(GamComponent):
             opts=self.child_opts(provider=self._args.cluster.provider, depends_on=depends),
         )
 
+    def read_secret(self, what: str, secret_arn: pulumi.Input[str]) -> aws.iam.RolePolicy:
+        """Let the secret store also read one secret outside the platform's prefix (the
+        RDS-managed master secret, `rds!db-...`): that ARN exactly, decrypted through
+        Secrets Manager. Pass the policy to `depends_on` of what syncs the secret."""
+        document = pulumi.Output.all(secret_arn, self._account.regional_service("secretsmanager"))
+        return aws.iam.RolePolicy(
+            self.child_name(f"external-secrets-{what}"),
+            role=self._roles["external-secrets"].name,
+            policy=document.apply(lambda v: _read_secret_document(v[0], v[1])),
+            opts=self.child_opts(),
+        )
+
     # --- the roles' policies -------------------------------------------------------------
 
     def _secrets_policy(self) -> pulumi.Output[str]:
         secrets = self._account.arn("secretsmanager", f"secret:{self._args.secrets_prefix}/*")
         return pulumi.Output.all(secrets, self._account.regional_service("secretsmanager")).apply(
-            lambda v: _document(
-                {
-                    "Sid": "ReadThePlatformSecretsOnly",
-                    "Effect": "Allow",
-                    "Action": [
-                        "secretsmanager:GetSecretValue",
-                        "secretsmanager:DescribeSecret",
-                        "secretsmanager:ListSecretVersionIds",
-                    ],
-                    "Resource": v[0],
-                },
-                {
-                    "Sid": "DecryptThroughSecretsManagerOnly",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"kms:ViaService": v[1]}},
-                },
-            )
+            lambda v: _read_secret_document(v[0], v[1])
         )
 
     def _autoscaler_policy(self) -> pulumi.Output[str]:
@@ -384,7 +407,7 @@ class ClusterServices(GamComponent):
             "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]}
         }
         workspace = self._args.prometheus_workspace_id
-        if workspace:
+        if workspace is not None:
             exporters["prometheusremotewrite"] = {
                 "endpoint": pulumi.Output.concat(
                     "https://aps-workspaces.",
@@ -428,13 +451,15 @@ class ClusterServices(GamComponent):
             }
         ]
         workspace = self._args.prometheus_workspace_id
-        if workspace:
+        if workspace is not None:
             statements.append(
                 {
                     "Sid": "WriteMetricsToOneWorkspace",
                     "Effect": "Allow",
                     "Action": "aps:RemoteWrite",
-                    "Resource": self._account.arn("aps", f"workspace/{workspace}"),
+                    "Resource": self._account.arn(
+                        "aps", pulumi.Output.concat("workspace/", workspace)
+                    ),
                 }
             )
         return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
