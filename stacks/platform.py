@@ -13,7 +13,7 @@ from components import alarms, cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
-from components.data_lake import DataLake, DataLakeArgs
+from components.data_lake import BUCKETS, DataLake, DataLakeArgs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.edge import EdgeDeliveryArgs
@@ -36,6 +36,12 @@ PUBLIC_ECR = "public.ecr.aws"
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     """Create the stack's components; return the stack outputs."""
+    # Checked before any resource exists, like every component's own arguments.
+    found = grants.problems(
+        grants.WORKLOADS, namespaces=settings.workloads.namespaces.model_dump(), buckets=BUCKETS
+    )
+    if found:
+        raise ValueError("workload grants:\n  - " + "\n  - ".join(found))
     net = settings.network
     network = Networking(
         settings.name("network"),
@@ -484,13 +490,11 @@ def _workload_roles(
     database: PostgisDatabase | None,
     flags: FeatureFlags | None,
 ) -> dict[str, aws.iam.Role]:
-    """One Pod Identity role per workload of `stacks.grants.WORKLOADS`, holding exactly
-    the grants that table gives it (and only for the stores this stack has)."""
+    """One Pod Identity role per workload of `stacks.grants.WORKLOADS` (checked by
+    `build`), holding exactly the grants that table gives it, for the stores this stack
+    has."""
     namespaces = settings.workloads.namespaces.model_dump()
     buckets = stores.lake.buckets
-    found = grants.problems(grants.WORKLOADS, namespaces=namespaces, buckets=buckets)
-    if found:
-        raise ValueError("workload grants:\n  - " + "\n  - ".join(found))
     roles = {}
     for name, grant in grants.WORKLOADS.items():
         role = cluster.workload_role(namespaces[grant.namespace], grant.service_account)

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from components.alarms import topic_for
+from components.data_lake import BUCKETS
 from gam_offline.records import Record, RecordedResource
-from stacks import grants
-from tests.support import STACKS
+from infra import settings
+from stacks import grants, platform
+from tests.support import ROOT, STACKS
 
 S3_READ = {"s3:ListBucket", "s3:GetObject"}
 S3_WRITE = {"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
@@ -209,3 +212,24 @@ def test_the_collector_writes_to_the_observability_stacks_workspace(
     ]
     exporter = collector.plain_inputs()["values"]["config"]["exporters"]["prometheusremotewrite"]
     assert exporter["endpoint"] == _outputs(record)["prometheusRemoteWriteUrl"]
+
+
+def test_the_data_lake_has_exactly_the_buckets_the_grants_are_checked_against(
+    stack_records: dict[str, Record],
+) -> None:
+    for record in stack_records.values():
+        names = set(_outputs(record)["bucketNames"])
+        assert {n for n in names if not n.startswith("dr-")} == set(BUCKETS)  # dr-: prod's DR logs
+
+
+def test_a_bad_grant_is_refused_before_any_resource_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = grants.WorkloadGrants(namespace="batch", service_account="x", write_buckets=("gold",))
+    monkeypatch.setitem(grants.WORKLOADS, "batch", bad)
+
+    def no_resource(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a resource was created before the grants were checked")
+
+    monkeypatch.setattr(platform, "Networking", no_resource)
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    with pytest.raises(ValueError, match=r"batch: namespace 'batch'.*\n.*buckets \['gold'\]"):
+        platform.build(settings.load("dev", config))
