@@ -21,7 +21,7 @@ own service account with its own Pod Identity role (ADR 0009), least privilege:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,10 @@ class ClusterServicesArgs:
     log_retention_days: int = 365
     """Retention of the container logs."""
 
+    scrape_namespaces: Sequence[str] = ()
+    """Namespaces whose pods the collector scrapes for Prometheus metrics (their container
+    port named `metrics`), when there is a workspace."""
+
     protect: bool = False
 
 
@@ -114,6 +118,41 @@ def problems(args: ClusterServicesArgs) -> list[str]:
 
 def _document(*statements: Mapping[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# The collector's pods (the chart labels them with its release), which the workload
+# namespaces admit on `METRICS_PORT` (`components.workloads`).
+COLLECTOR_LABELS = {"app.kubernetes.io/instance": "adot-collector"}
+
+
+def scrape_config(namespaces: Sequence[str]) -> dict[str, Any]:
+    """Prometheus scrape configuration: the pods of `namespaces` that expose a container
+    port named `metrics`, every 30 s, labelled with their namespace and pod."""
+    meta = "__meta_kubernetes_pod_"
+    return {
+        "scrape_configs": [
+            {
+                "job_name": "workloads",
+                "scrape_interval": "30s",
+                "kubernetes_sd_configs": [
+                    {"role": "pod", "namespaces": {"names": list(namespaces)}}
+                ],
+                "relabel_configs": [
+                    {
+                        "source_labels": [f"{meta}container_port_name"],
+                        "regex": "metrics",
+                        "action": "keep",
+                    },
+                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+                    {"source_labels": [f"{meta}name"], "target_label": "pod"},
+                    {
+                        "source_labels": [f"{meta}label_app_kubernetes_io_name"],
+                        "target_label": "job",
+                    },
+                ],
+            }
+        ]
+    }
 
 
 def _read_secret_document(secrets: str, secretsmanager: str) -> str:
@@ -423,13 +462,27 @@ class ClusterServices(GamComponent):
                 "processors": ["batch"],
                 "exporters": ["prometheusremotewrite"],
             }
+        receivers: dict[str, Any] = {}
+        scraping: dict[str, Any] = {}
+        if "metrics" in pipelines and self._args.scrape_namespaces:
+            receivers["prometheus"] = {"config": scrape_config(self._args.scrape_namespaces)}
+            pipelines["metrics"]["receivers"].append("prometheus")
+            # kubernetes_sd with role pod: watch the pods, nothing else
+            scraping["clusterRole"] = {
+                "create": True,
+                "rules": [
+                    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+                ],
+            }
         return {
             "mode": "deployment",
             "image": {"repository": "public.ecr.aws/aws-observability/aws-otel-collector"},
             "command": {"name": "awscollector"},
             "serviceAccount": {"create": True, "name": "adot-collector"},
+            **scraping,
             "config": {
                 "extensions": {"sigv4auth": {"region": self._account.region}},
+                **({"receivers": receivers} if receivers else {}),
                 "exporters": exporters,
                 "service": {"extensions": ["health_check", "sigv4auth"], "pipelines": pipelines},
             },

@@ -9,6 +9,8 @@ PodDisruptionBudget default for the pods of the platform.
 Allowances (the vpc-cni network policy agent enforces them):
 - every namespace: DNS to kube-dns;
 - `api`, `spa`: from the load balancer (the public subnets, target type IP) on their port;
+- every namespace: from the ADOT collector (kube-system) on `METRICS_PORT` 9090, where
+  pods expose Prometheus metrics on a container port named `metrics`;
 - every namespace: the node's EKS Pod Identity agent (169.254.170.23:80), where its
   pods get their role's credentials;
 - `spa`: HTTPS to the VPC's interface endpoints (the private subnets), for AppConfig;
@@ -27,6 +29,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.base import GamComponent, validate
+from components.cluster_services import COLLECTOR_LABELS
 from components.tags import problems as tag_problems
 
 TYPE_TOKEN = "gam:k8s:WorkloadNamespaces"
@@ -40,6 +43,8 @@ VIEWERS_GROUP = "gam:viewers"
 SERVING_PORTS: Mapping[str, int] = {"api": 8000, "spa": 8080}
 DATA_PORTS = (5432, 6379)
 POD_IDENTITY_AGENT = "169.254.170.23/32"
+# Workloads expose Prometheus metrics on a container port named `metrics`, this one.
+METRICS_PORT = 9090
 RBAC = "rbac.authorization.k8s.io"
 
 
@@ -123,6 +128,23 @@ def network_policies(
         "policyTypes": ["Egress"],
         "egress": [
             {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [_port(80)]},
+        ],
+    }
+    specs["allow-metrics-scrape"] = {
+        "podSelector": {},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                        },
+                        "podSelector": {"matchLabels": dict(COLLECTOR_LABELS)},
+                    }
+                ],
+                "ports": [_port(METRICS_PORT)],
+            }
         ],
     }
     if role in SERVING_PORTS:

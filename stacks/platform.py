@@ -293,6 +293,7 @@ def _eks(
                 vpc_id=network.vpc_id,
                 secrets_prefix=settings.name(),
                 prometheus_workspace_id=workspace,
+                scrape_namespaces=tuple(names.values()),
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,

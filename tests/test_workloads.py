@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.workloads import DEPLOYERS_GROUP, VIEWERS_GROUP, network_policies
+from components.cluster_services import COLLECTOR_LABELS
+from components.workloads import DEPLOYERS_GROUP, METRICS_PORT, VIEWERS_GROUP, network_policies
 from gam_offline.records import Record
 from tests.support import STACKS
 
@@ -48,6 +49,7 @@ def test_workers_reach_the_data_tier_and_https_and_the_spa_only_the_endpoints() 
         "default-deny",
         "allow-dns",
         "allow-pod-identity-agent",
+        "allow-metrics-scrape",
         "allow-load-balancer",
         "allow-aws-endpoints",
     }
@@ -93,3 +95,18 @@ def test_each_namespace_carries_its_guards(stack_records: dict[str, Record], sta
         assert {b["subjects"][0]["name"] for b in bindings} == {DEPLOYERS_GROUP, VIEWERS_GROUP}
         (pdb,) = _in(record, "kubernetes:policy/v1:PodDisruptionBudget", name)
         assert pdb["spec"]["maxUnavailable"] == 1
+
+
+def test_every_namespace_admits_only_the_collector_and_only_on_the_metrics_port() -> None:
+    for role in ("api", "workers", "spa"):
+        scrape = network_policies(role, ["10.0.0.0/24"], ["10.0.8.0/24"])["allow-metrics-scrape"]
+        (rule,) = scrape["ingress"]
+        assert rule["ports"] == [{"port": METRICS_PORT, "protocol": "TCP"}]
+        assert rule["from"] == [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "podSelector": {"matchLabels": COLLECTOR_LABELS},
+            }
+        ]
