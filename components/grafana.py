@@ -6,9 +6,9 @@ repository's dashboards (ADR 0017).
   this stack's Managed Prometheus workspace, read CloudWatch metrics and logs, read
   X-Ray traces and (when given) search one OpenSearch domain. Optionally in the VPC's
   private subnets (`subnet_ids`), to reach private data sources.
-- **Who signs in**: IAM Identity Center groups get the Admin or Editor role
-  (`RoleAssociation`); everyone else assigned to the workspace is a Viewer. Assigning
-  users to the groups is done in IAM Identity Center, not here. With SAML, the IdP's
+- **Who signs in**: IAM Identity Center groups get the Admin, Editor or Viewer role
+  (`RoleAssociation`). Adding users to the groups is done in IAM Identity Center, not
+  here. With SAML, the IdP's
   role attribute values map to Admin and Editor.
 - **Inside Grafana** (pulumiverse-grafana, through a provider whose url is the
   workspace and whose auth is a service account token): the data sources (Prometheus
@@ -69,6 +69,8 @@ class GrafanaArgs:
     """AWS_SSO: IAM Identity Center group ids whose members are Admins."""
     editor_group_ids: Sequence[str] = ()
     """AWS_SSO: IAM Identity Center group ids whose members are Editors."""
+    viewer_group_ids: Sequence[str] = ()
+    """AWS_SSO: IAM Identity Center group ids whose members are Viewers."""
     saml: SamlArgs | None = None
     """SAML: the IdP and its role mapping (required with SAML)."""
     opensearch_domain_arn: pulumi.Input[str] | None = None
@@ -101,8 +103,8 @@ def option_problems(args: GrafanaArgs) -> list[str]:
             found.append("SAML authentication needs saml (the IdP metadata and role values)")
         elif not args.saml.idp_metadata_url.startswith("https://"):
             found.append("saml.idp_metadata_url must be an https:// URL")
-        if args.admin_group_ids or args.editor_group_ids:
-            found.append("admin/editor group ids are IAM Identity Center's: not with SAML")
+        if args.admin_group_ids or args.editor_group_ids or args.viewer_group_ids:
+            found.append("admin/editor/viewer group ids are IAM Identity Center's: not with SAML")
     elif args.saml is not None:
         found.append("saml is for SAML authentication only")
     if (args.opensearch_domain_arn is None) != (args.opensearch_endpoint is None):
@@ -315,7 +317,11 @@ class ManagedGrafana(GamComponent):
                 role_assertion=args.saml.role_assertion,
                 opts=self.child_opts(),
             )
-        for role, groups in (("ADMIN", args.admin_group_ids), ("EDITOR", args.editor_group_ids)):
+        for role, groups in (
+            ("ADMIN", args.admin_group_ids),
+            ("EDITOR", args.editor_group_ids),
+            ("VIEWER", args.viewer_group_ids),
+        ):
             if groups:
                 aws.grafana.RoleAssociation(
                     self.child_name(f"{role.lower()}s"),

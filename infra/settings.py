@@ -566,6 +566,8 @@ class GrafanaSettings(_Model):
     """AWS_SSO: IAM Identity Center group ids whose members are Admins."""
     editor_group_ids: list[str] = []
     """AWS_SSO: IAM Identity Center group ids whose members are Editors."""
+    viewer_group_ids: list[str] = []
+    """AWS_SSO: IAM Identity Center group ids whose members are Viewers."""
     saml: GrafanaSamlSettings | None = None
     open_search_domain_arn: str | None = None
     """The logs domain Grafana searches, with `openSearchEndpoint`. Default: none."""
@@ -573,7 +575,7 @@ class GrafanaSettings(_Model):
     in_vpc: bool = False
     """Place the workspace in the private subnets (to reach private data sources)."""
 
-    @field_validator("admin_group_ids", "editor_group_ids")
+    @field_validator("admin_group_ids", "editor_group_ids", "viewer_group_ids")
     @classmethod
     def _group_ids(cls, ids: list[str]) -> list[str]:
         bad = [i for i in ids if not _IDC_GROUP.match(i)]
@@ -594,6 +596,7 @@ class GrafanaSettings(_Model):
             authentication=self.authentication,
             admin_group_ids=tuple(self.admin_group_ids),
             editor_group_ids=tuple(self.editor_group_ids),
+            viewer_group_ids=tuple(self.viewer_group_ids),
             saml=None
             if saml is None
             else grafana.SamlArgs(

@@ -54,7 +54,11 @@ def run(options: grafana.GrafanaArgs) -> Record:
 
 @functools.cache
 def sso() -> Record:
-    return run(grafana.GrafanaArgs(admin_group_ids=[GROUP], editor_group_ids=[GROUP]))
+    return run(
+        grafana.GrafanaArgs(
+            admin_group_ids=[GROUP], editor_group_ids=[GROUP], viewer_group_ids=[GROUP]
+        )
+    )
 
 
 @functools.cache
@@ -192,10 +196,10 @@ def test_the_data_sources_have_the_uids_the_dashboards_use_and_sign_with_sigv4(
 # --- alone --------------------------------------------------------------------------------
 
 
-def test_identity_center_groups_become_admins_and_editors() -> None:
+def test_identity_center_groups_become_admins_editors_and_viewers() -> None:
     record = sso()
     roles = {inputs(r)["role"]: inputs(r) for r in record.by_type(ROLES)}
-    assert set(roles) == {"ADMIN", "EDITOR"}
+    assert set(roles) == {"ADMIN", "EDITOR", "VIEWER"}
     workspace_id = record.one(WORKSPACE).id
     for association in roles.values():
         assert association["groupIds"] == [GROUP]
@@ -244,7 +248,7 @@ def test_invalid_grafana_choices_are_reported_at_once_before_anything_exists() -
     found = " | ".join(grafana.option_problems(bad))
     for part in (
         "SAML authentication needs saml",
-        "group ids are IAM Identity Center's",
+        "viewer group ids are IAM Identity Center's",
         "opensearch_domain_arn and opensearch_endpoint go together",
         "subnet_ids, vpc_id and vpc_cidr go together",
         "dashboards ['nope']",
