@@ -237,10 +237,25 @@ def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions
     )
     timeouts = opts.get("customTimeouts")
     if timeouts:
-        options.customTimeouts.create = timeouts.get("create", "")
-        options.customTimeouts.update = timeouts.get("update", "")
-        options.customTimeouts.delete = timeouts.get("delete", "")
+        options.customTimeouts.create = duration_seconds(timeouts.get("create", ""))
+        options.customTimeouts.update = duration_seconds(timeouts.get("update", ""))
+        options.customTimeouts.delete = duration_seconds(timeouts.get("delete", ""))
     return options
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def duration_seconds(text: str) -> float:
+    """A resource's custom timeout as the engine records it (a Go duration such as `30m`
+    or `1h30m`; empty: none) in the seconds the analyzer protocol carries."""
+    if not text:
+        return 0.0
+    parts = _DURATION_PART.findall(text)
+    if "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(f"{text!r} is not a duration such as 30m or 1h30m")
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def _provider(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components import cidr
+from components import alarms, cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.cluster_services import ClusterServices, ClusterServicesArgs
@@ -19,6 +19,7 @@ from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
 from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
+from components.log_search import LogSearch, LogSearchArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
@@ -89,7 +90,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
-    outputs.update(_eks(settings, network))
+    log_alarms: list[alarms.AlarmSpec] = []
+    outputs.update(_eks(settings, network, outputs.get("imagePrefixes"), log_alarms))
     outputs.update(_data_stores(settings))
     if settings.cache.enabled:
         outputs.update(_cache(settings, network, _clients(outputs)))
@@ -114,6 +116,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
+        observability.add_alarms(log_alarms)
     ident = settings.identity
     if ident.enabled:
         identity = Identity(
@@ -181,8 +184,14 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     return outputs
 
 
-def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
-    """The cluster (ADR 0009): node groups from the profile, access from settings."""
+def _eks(
+    settings: Settings,
+    network: Networking,
+    image_prefixes: pulumi.Output[Any] | None = None,
+    log_alarms: list[alarms.AlarmSpec] | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The cluster (ADR 0009): node groups from the profile, access from settings; the
+    log store (ADR 0018) when on, its alarms added to `log_alarms`."""
     eks = settings.eks
     if not eks.enabled:
         return {}
@@ -227,6 +236,11 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
         pulumi.ResourceOptions(depends_on=[cluster]),
     )
     outputs: dict[str, pulumi.Output[Any]] = {}
+    log_search = (
+        _log_search(settings, network, cluster, image_prefixes)
+        if settings.log_search.enabled
+        else None
+    )
     services = settings.cluster_services
     if services.enabled:
         cluster_services = ClusterServices(
@@ -237,11 +251,21 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
                 secrets_prefix=settings.name(),
                 prometheus_workspace_id=services.prometheus_workspace_id,
                 log_retention_days=services.container_log_retention_days,
+                log_shipping=log_search.shipping() if log_search else None,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
             ),
         )
         outputs["containerLogGroupName"] = cluster_services.log_group_name
+        if log_search is not None:
+            log_search.apply_documents(
+                [cluster_services.fluent_bit_role_arn], after=[cluster_services]
+            )
+    if log_search is not None:
+        if log_alarms is not None:
+            log_alarms.extend(log_search.alarm_specs())
+        outputs["logSearchEndpoint"] = log_search.endpoint
+        outputs["logSearchDashboardsEndpoint"] = log_search.dashboards_endpoint
     return outputs | {
         "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
         "eksClusterName": cluster.cluster_name,
@@ -249,6 +273,43 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
         "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
         "eksNodeSecurityGroupId": cluster.node_security_group_id,
     }
+
+
+def _log_search(
+    settings: Settings,
+    network: Networking,
+    cluster: EksCluster,
+    image_prefixes: pulumi.Output[Any] | None,
+) -> LogSearch:
+    """The OpenSearch domain for logs in the data subnets, admitting the nodes (ADR 0018).
+    Its setup image comes through the ECR cache when there is one."""
+    logs = settings.log_search
+    image: pulumi.Input[str] = f"public.ecr.aws/{logs.setup_image}"
+    if image_prefixes is not None:
+        image = image_prefixes.apply(lambda p: f"{p['ecr-public']}/{logs.setup_image}")
+    return LogSearch(
+        settings.name("logs"),
+        LogSearchArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.data_subnet_ids,
+            client_security_group_ids=[cluster.node_security_group_id],
+            cluster=cluster,
+            setup_image=image,
+            engine_version=logs.engine_version,
+            instance_type=logs.instance_type,
+            instance_count=logs.instance_count,
+            zone_count=logs.zone_count,
+            dedicated_master_type=logs.dedicated_master_type,
+            volume_size_gb=logs.volume_size_gb,
+            warm_after_days=logs.warm_after_days,
+            retention_days=logs.retention_days,
+            log_retention_days=logs.log_retention_days,
+            admin_role_arns=tuple(logs.admin_role_arns),
+            reader_role_arns=tuple(logs.reader_role_arns),
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
 
 
 # With no cluster (gam:eks.enabled false) the data tier admits no client.
