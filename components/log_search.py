@@ -324,22 +324,20 @@ class LogSearch(GamComponent):
             "app.kubernetes.io/name": self.child_name("setup"),
             "app.kubernetes.io/part-of": "gam-platform",
         }
-        k8s_opts = {"parent": self, "provider": args.cluster.provider}
+        provider = args.cluster.provider
         account = k8s.core.v1.ServiceAccount(
             self.child_name("setup-account"),
-            metadata={
-                "name": args.setup_service_account,
-                "namespace": args.setup_namespace,
-                "labels": labels,
-            },
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.setup_service_account, namespace=args.setup_namespace, labels=labels
+            ),
             automount_service_account_token=False,
-            opts=pulumi.ResourceOptions(**k8s_opts),
+            opts=self.child_opts(provider=provider),
         )
         config = k8s.core.v1.ConfigMap(
             self.child_name("setup-documents"),
-            metadata={"namespace": args.setup_namespace, "labels": labels},
+            metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.setup_namespace, labels=labels),
             data=files,
-            opts=pulumi.ResourceOptions(**k8s_opts),
+            opts=self.child_opts(provider=provider),
         )
         digest = files.apply(
             lambda f: hashlib.sha256(json.dumps(f, sort_keys=True).encode()).hexdigest()
@@ -403,8 +401,8 @@ class LogSearch(GamComponent):
             self.child_name("setup"),
             metadata=metadata,
             spec=spec,
-            opts=pulumi.ResourceOptions(
-                **k8s_opts,
+            opts=self.child_opts(
+                provider=provider,
                 depends_on=[self.domain, self.master_role, account, config, *after],
                 custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m"),
             ),
@@ -488,45 +486,60 @@ class LogSearch(GamComponent):
     ) -> aws.opensearch.Domain:
         args = self._args
         zones = args.zone_count
-        cluster: dict[str, Any] = {
-            "instance_type": args.instance_type,
-            "instance_count": args.instance_count,
-            "zone_awareness_enabled": zones > 1,
-            "dedicated_master_enabled": args.dedicated_master_type is not None,
-        }
-        if zones > 1:
-            cluster["zone_awareness_config"] = {"availability_zone_count": zones}
-        if args.dedicated_master_type is not None:
-            cluster["dedicated_master_type"] = args.dedicated_master_type
-            cluster["dedicated_master_count"] = args.dedicated_master_count
+        masters = args.dedicated_master_type
+        cluster = aws.opensearch.DomainClusterConfigArgs(
+            instance_type=args.instance_type,
+            instance_count=args.instance_count,
+            zone_awareness_enabled=zones > 1,
+            zone_awareness_config=(
+                aws.opensearch.DomainClusterConfigZoneAwarenessConfigArgs(
+                    availability_zone_count=zones
+                )
+                if zones > 1
+                else None
+            ),
+            dedicated_master_enabled=masters is not None,
+            dedicated_master_type=masters,
+            dedicated_master_count=args.dedicated_master_count if masters else None,
+        )
         subnets = pulumi.Output.from_input(args.subnet_ids).apply(lambda ids: list(ids)[:zones])
         return aws.opensearch.Domain(
             self.child_name("domain"),
             domain_name=self._name,
             engine_version=args.engine_version,
             cluster_config=cluster,
-            ebs_options={
-                "ebs_enabled": True,
-                "volume_type": "gp3",
-                "volume_size": args.volume_size_gb,
-            },
-            vpc_options={"subnet_ids": subnets, "security_group_ids": [self.security_group.id]},
-            encrypt_at_rest={"enabled": True, "kms_key_id": key_arn},
-            node_to_node_encryption={"enabled": True},
-            domain_endpoint_options={"enforce_https": True, "tls_security_policy": TLS_POLICY},
-            advanced_security_options={
-                "enabled": True,
-                "anonymous_auth_enabled": False,
-                "internal_user_database_enabled": False,
-                "master_user_options": {"master_user_arn": self.master_role.arn},
-            },
+            ebs_options=aws.opensearch.DomainEbsOptionsArgs(
+                ebs_enabled=True, volume_type="gp3", volume_size=args.volume_size_gb
+            ),
+            vpc_options=aws.opensearch.DomainVpcOptionsArgs(
+                subnet_ids=subnets, security_group_ids=[self.security_group.id]
+            ),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
+                enabled=True, kms_key_id=key_arn
+            ),
+            node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
+            domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
+                enforce_https=True, tls_security_policy=TLS_POLICY
+            ),
+            advanced_security_options=aws.opensearch.DomainAdvancedSecurityOptionsArgs(
+                enabled=True,
+                anonymous_auth_enabled=False,
+                internal_user_database_enabled=False,
+                master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
+                    master_user_arn=self.master_role.arn
+                ),
+            ),
             access_policies=self._access_policy(),
             log_publishing_options=[
-                {"log_type": log_type, "cloudwatch_log_group_arn": group.arn}
+                aws.opensearch.DomainLogPublishingOptionArgs(
+                    log_type=log_type, cloudwatch_log_group_arn=group.arn
+                )
                 for role, group in groups.items()
                 for log_type in LOG_GROUPS[role]
             ],
-            software_update_options={"auto_software_update_enabled": True},
+            software_update_options=aws.opensearch.DomainSoftwareUpdateOptionsArgs(
+                auto_software_update_enabled=True
+            ),
             tags=self.tags("domain"),
             opts=self.child_opts(protect=args.protect, depends_on=[logs_policy]),
         )

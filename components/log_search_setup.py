@@ -111,6 +111,8 @@ def signed_sender(endpoint: str, region: str) -> Sender:  # pragma: no cover - n
     from botocore.awsrequest import AWSRequest
 
     credentials = botocore.session.get_session().get_credentials()
+    if credentials is None:
+        raise RuntimeError("no AWS credentials (is the Pod Identity association in place?)")
 
     def send(call: Call) -> tuple[int, dict[str, Any]]:
         url = f"https://{endpoint}/{call.path}"
