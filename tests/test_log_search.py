@@ -15,8 +15,6 @@ from components import log_search_setup as setup
 from components.base import InvalidArgs
 from components.log_search import (
     LOG_GROUPS,
-    PORT,
-    TLS_POLICY,
     LogSearch,
     LogSearchArgs,
     problems,
@@ -270,7 +268,7 @@ def test_only_the_nodes_security_group_reaches_it_on_https(
         record.outputs["eksNodeSecurityGroupId"]
     ]
     for rule in rules:
-        assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", PORT, PORT)
+        assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
         assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
     found = domain(record)
     assert found["vpcOptions"]["securityGroupIds"] == [group.id]
@@ -288,7 +286,10 @@ def test_it_is_encrypted_with_its_own_rotating_key_and_https_only(
     assert found["encryptAtRest"] == {"enabled": True, "kmsKeyId": key.outputs["arn"]}
     assert key.plain_inputs()["enableKeyRotation"] is True
     assert found["nodeToNodeEncryption"] == {"enabled": True}
-    assert found["domainEndpointOptions"] == {"enforceHttps": True, "tlsSecurityPolicy": TLS_POLICY}
+    assert found["domainEndpointOptions"] == {
+        "enforceHttps": True,
+        "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
+    }
 
 
 @pytest.mark.parametrize("stack", WITH_LOG_STORE)
