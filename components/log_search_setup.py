@@ -76,11 +76,12 @@ def policy_call(
 
 def attach(names: Mapping[str, str]) -> list[Call]:
     """Existing indices: managed ones move to the current policy, the others get it
-    (ISM answers 200 with per-index failures for those already in the other case)."""
+    (ISM answers 200 with per-index failures for those already in the other case, and
+    may answer 404 while no log index exists yet)."""
     body = {"policy_id": names["policy"]}
     return [
-        Call("POST", f"_plugins/_ism/change_policy/{names['pattern']}", body),
-        Call("POST", f"_plugins/_ism/add/{names['pattern']}", body),
+        Call("POST", f"_plugins/_ism/change_policy/{names['pattern']}", body, (200, 404)),
+        Call("POST", f"_plugins/_ism/add/{names['pattern']}", body, (200, 404)),
     ]
 
 

@@ -60,6 +60,20 @@ def deployment() -> Resource:
     )
 
 
+def job() -> Resource:
+    """A one-off Job, as the log store's setup (ADR 0018)."""
+    container = {
+        "name": "setup",
+        "image": "python:3.13",
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }
+    return make(
+        "kubernetes:batch/v1:Job",
+        "setup",
+        {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [container]}}}},
+    )
+
+
 def pod_identity_stack() -> list[Resource]:
     trust = {
         "Version": "2012-10-17",
@@ -112,6 +126,14 @@ CASES = [
             Break("spec.template.spec.hostPID", True),
             Break("spec.template.spec.containers.0.securityContext.privileged", True),
             Break("spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", True),
+        ),
+    ),
+    Case(
+        "k8s-no-privileged-pods",
+        job(),
+        (
+            Break("spec.template.spec.containers.0.securityContext.privileged", True),
+            Break("spec.template.spec.hostNetwork", True),
         ),
     ),
     Case(
