@@ -15,7 +15,9 @@ own service account with its own Pod Identity role (ADR 0009), least privilege:
 - the AWS Distro for OpenTelemetry collector: metrics to Amazon Managed Prometheus (when
   a workspace is given) and traces to X-Ray;
 - Fluent Bit: container logs to a CloudWatch log group it may only write to, with
-  retention and its own key (to OpenSearch once it exists).
+  retention and its own key, and, when a log store is given (`LogShipping`), to that
+  OpenSearch domain too (SigV4, `gam-logs-*` daily indices; ADR 0018), its role
+  allowed to post documents to that domain only.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.eks import SYSTEM_TOLERATION, EksCluster
 from components.eks_spec import group_labels
+from components.log_search_documents import MERGE_LOG_KEY
 from components.tags import problems as tag_problems
 from components.values import LOG_RETENTION_DAYS
 
@@ -72,6 +75,17 @@ ON_SYSTEM = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLE
 
 
 @dataclass(frozen=True, kw_only=True)
+class LogShipping:
+    """An OpenSearch domain Fluent Bit ships to."""
+
+    endpoint: pulumi.Input[str]
+    """The domain's endpoint (host name)."""
+    domain_arn: pulumi.Input[str]
+    index_prefix: str
+    """Daily indices `<prefix>-YYYY.MM.DD`."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClusterServicesArgs:
     cluster: EksCluster
     """Required. The cluster (its provider, name and `workload_role`)."""
@@ -96,6 +110,8 @@ class ClusterServicesArgs:
     scrape_namespaces: Sequence[str] = ()
     """Namespaces whose pods the collector scrapes for Prometheus metrics (their container
     port named `metrics`), when there is a workspace."""
+    log_shipping: LogShipping | None = None
+    """Also ship the container logs to this OpenSearch domain. Default: CloudWatch only."""
 
     protect: bool = False
 
@@ -282,6 +298,7 @@ class ClusterServices(GamComponent):
     log_group_name: pulumi.Output[str]
     secret_store: k8s.apiextensions.CustomResource
     """The ClusterSecretStore (named `SECRET_STORE`) over Secrets Manager."""
+    fluent_bit_role_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: ClusterServicesArgs, opts: pulumi.ResourceOptions | None = None
@@ -343,16 +360,10 @@ class ClusterServices(GamComponent):
         self.log_group_name = group.name
         self._release(
             "fluent-bit",
-            {
-                "serviceAccount": {"name": "fluent-bit"},
-                "cloudWatchLogs": {"enabled": True, "region": region, "logGroupName": group.name},
-                "firehose": {"enabled": False},
-                "kinesis": {"enabled": False},
-                "elasticsearch": {"enabled": False},
-                "tolerations": [{"operator": "Exists"}],  # a daemon set: every node
-            },
+            self._fluent_bit_values(group),
             role=("fluent-bit", self._logs_policy(group)),
         )
+        self.fluent_bit_role_arn = self._roles["fluent-bit"].arn
         self.register_outputs({"logGroupName": self.log_group_name})
 
     def _release(
@@ -539,18 +550,61 @@ class ClusterServices(GamComponent):
             opts=self.child_opts(),
         )
 
+    def _fluent_bit_values(self, group: aws.cloudwatch.LogGroup) -> dict[str, Any]:
+        region = self._account.region
+        shipping = self._args.log_shipping
+        opensearch: dict[str, Any] = {"enabled": False}
+        if shipping is not None:
+            opensearch = {
+                "enabled": True,
+                "match": "kube.*",
+                "host": shipping.endpoint,
+                "port": "443",
+                "tls": "On",
+                "awsAuth": "On",
+                "awsRegion": region,
+                "logstashFormat": "On",
+                "logstashPrefix": shipping.index_prefix,
+                "suppressTypeName": "On",
+                "replaceDots": "On",
+                "traceError": "On",
+            }
+        return {
+            "serviceAccount": {"name": "fluent-bit"},
+            "filter": {"mergeLog": "On", "mergeLogKey": MERGE_LOG_KEY},
+            "cloudWatchLogs": {"enabled": True, "region": region, "logGroupName": group.name},
+            "opensearch": opensearch,
+            "firehose": {"enabled": False},
+            "kinesis": {"enabled": False},
+            "elasticsearch": {"enabled": False},
+            "tolerations": [{"operator": "Exists"}],  # a daemon set: every node
+        }
+
     def _logs_policy(self, group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
-        return group.arn.apply(
-            lambda arn: _document(
-                {
-                    "Sid": "WriteToTheContainerLogGroupOnly",
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": [arn, f"{arn}:log-stream:*"],
-                }
-            )
+        shipping = self._args.log_shipping
+        domain = shipping.domain_arn if shipping is not None else ""
+        return pulumi.Output.all(group.arn, domain).apply(
+            lambda v: fluent_bit_policy(v[0], v[1] or None)
         )
+
+
+def fluent_bit_policy(log_group_arn: str, domain_arn: str | None = None) -> str:
+    """Write to the container log group only; post documents to the log domain only."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteToTheContainerLogGroupOnly",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+        }
+    ]
+    if domain_arn is not None:
+        statements.append(
+            {
+                "Sid": "ShipToTheLogDomainOnly",
+                "Effect": "Allow",
+                "Action": ["es:ESHttpPost", "es:ESHttpPut"],
+                "Resource": [domain_arn, f"{domain_arn}/*"],
+            }
+        )
+    return _document(*statements)

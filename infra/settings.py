@@ -720,6 +720,87 @@ class ObservabilitySettings(_Model):
         return tuple(as_slo(name, item) for name, item in sorted(self.slos.items()))
 
 
+class LogSearchSettings(_Model):
+    """The OpenSearch domain for logs (`components.log_search`, ADR 0018)."""
+
+    enabled: bool = False
+    """Default from the profile: off in dev (cost), on in staging and prod."""
+    engine_version: str = "OpenSearch_2.19"
+    """OpenSearch_X.Y, 2.11 or later (`aws opensearch list-versions`)."""
+    instance_type: str = "t3.small.search"
+    """Data nodes' type. Default from the profile."""
+    instance_count: int = Field(default=1, ge=1, le=20)
+    """Data nodes, a multiple of zoneCount. Default from the profile."""
+    zone_count: Literal[1, 2, 3] = 1
+    """Zones the data nodes spread over (zone awareness above 1). Default from the profile."""
+    dedicated_master_type: str | None = None
+    """Dedicated master nodes' type (three of them); null: none. Required in prod."""
+    volume_size_gb: int = Field(default=10, ge=10, le=3072)
+    """gp3 per data node, GB. Default from the profile."""
+    warm_after_days: int = Field(default=7, ge=1)
+    """Days after which an index turns read-only and is merged (ISM warm state)."""
+    retention_days: int = Field(default=30, ge=2)
+    """Days after which an index is deleted (ISM delete state), above warmAfterDays."""
+    log_retention_days: LogRetentionDays = 365
+    """Retention of the domain's audit, application and slow logs in CloudWatch."""
+    admin_role_arns: list[str] = []
+    """People's IAM roles with all_access in the security plugin."""
+    reader_role_arns: list[str] = []
+    """People's IAM roles with readall."""
+    setup_image: str = "lambda/python:3.13"
+    """The setup Job's image on ECR Public (`<repository>:<tag>`), pulled through the
+    image cache: Python 3 with botocore."""
+
+    @field_validator("engine_version")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        match = re.match(r"^OpenSearch_(\d+)\.(\d+)$", value)
+        if not match or (int(match[1]), int(match[2])) < (2, 11):
+            raise ValueError(f"{value!r} is not OpenSearch_X.Y at 2.11 or later")
+        return value
+
+    @field_validator("instance_type", "dedicated_master_type")
+    @classmethod
+    def _instance_type(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[a-z0-9]+\.[a-z0-9]+\.search$", value):
+            raise ValueError(
+                f"{value!r} is not an OpenSearch instance type such as m7g.large.search"
+            )
+        return value
+
+    @field_validator("admin_role_arns", "reader_role_arns")
+    @classmethod
+    def _roles(cls, arns: list[str]) -> list[str]:
+        bad = [a for a in arns if not _ROLE_ARN.match(a)]
+        if bad:
+            raise ValueError(f"{bad} are not IAM role ARNs")
+        return arns
+
+    @field_validator("setup_image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if not re.match(r"^[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$", value) or value.endswith(
+            ":latest"
+        ):
+            raise ValueError(f"{value!r} must be an ECR Public repository with a tag or digest")
+        return value
+
+    @model_validator(mode="after")
+    def _shape(self) -> LogSearchSettings:
+        found = []
+        if self.instance_count % self.zone_count:
+            found.append(
+                f"instanceCount {self.instance_count} must be a multiple of zoneCount {self.zone_count}"
+            )
+        if self.warm_after_days >= self.retention_days:
+            found.append(
+                f"warmAfterDays {self.warm_after_days} must be below retentionDays {self.retention_days}"
+            )
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
 def as_slo(name: str, item: SloSettings) -> slo.Slo:
     return slo.Slo(
         name=name,
@@ -1245,6 +1326,30 @@ class Settings(_Model):
     edge: EdgeSettings = EdgeSettings()
     identity: IdentitySettings
     feature_flags: FeatureFlagsSettings = FeatureFlagsSettings()
+    log_search: LogSearchSettings = LogSearchSettings()
+
+    @field_validator("log_search")
+    @classmethod
+    def _log_search_fits(cls, logs: LogSearchSettings, info: ValidationInfo) -> LogSearchSettings:
+        """It needs the cluster (clients, setup Job), Fluent Bit and the alarm topics; prod
+        keeps it available (dedicated masters, three zones)."""
+        if not logs.enabled:
+            return logs
+        parts = {
+            "eks": ("eks", "its clients and setup Job"),
+            "cluster_services": ("clusterServices", "Fluent Bit, which ships to it"),
+            "observability": ("observability", "its alarms"),
+        }
+        off = [key for key in parts if getattr(info.data.get(key), "enabled", True) is False]
+        found = [f"{parts[k][0]} ({parts[k][1]}) is off" for k in off]
+        if info.data.get("tier") == "prod":
+            if logs.dedicated_master_type is None:
+                found.append("prod needs dedicated masters: set dedicatedMasterType")
+            if logs.zone_count != 3:
+                found.append(f"prod spreads it over 3 zones, not zoneCount {logs.zone_count}")
+        if found:
+            raise ValueError("; ".join(found) + " (or set enabled: false)")
+        return logs
 
     @field_validator("feature_flags")
     @classmethod

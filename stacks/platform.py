@@ -23,6 +23,7 @@ from components.feature_flags import FeatureFlags, FeatureFlagsArgs
 from components.grafana import GrafanaArgs
 from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
+from components.log_search import LogSearch, LogSearchArgs
 from components.messaging import PipelineMessaging, PipelineMessagingArgs, QueueSpec
 from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
@@ -111,7 +112,9 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["alertTopicArns"] = observability.topic_arns
         if observability.grafana_url is not None:
             outputs["grafanaUrl"] = observability.grafana_url
-    cluster, services, eks_outputs = _eks(settings, network, observability)
+    cluster, services, eks_outputs = _eks(
+        settings, network, observability, images.image_prefixes if images else None
+    )
     outputs.update(eks_outputs)
     clients = _clients(outputs)
     stores = _data_stores(settings)
@@ -251,11 +254,14 @@ def _identity(
 
 
 def _eks(
-    settings: Settings, network: Networking, observability: ObservabilityStack | None
+    settings: Settings,
+    network: Networking,
+    observability: ObservabilityStack | None,
+    image_prefixes: pulumi.Output[Any] | None = None,
 ) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings; its
-    namespaces and services. The collector writes to the observability stack's workspace
-    (or `gam:clusterServices.prometheusWorkspaceId`)."""
+    namespaces and services; the log store (ADR 0018) when on. The collector writes to
+    the observability stack's workspace (or `gam:clusterServices.prometheusWorkspaceId`)."""
     eks = settings.eks
     if not eks.enabled:
         return None, None, {}
@@ -301,6 +307,11 @@ def _eks(
         pulumi.ResourceOptions(depends_on=[cluster]),
     )
     outputs: dict[str, pulumi.Output[Any]] = {}
+    log_search = (
+        _log_search(settings, network, cluster, image_prefixes)
+        if settings.log_search.enabled
+        else None
+    )
     services = settings.cluster_services
     cluster_services = None
     workspace: pulumi.Input[str] | None = services.prometheus_workspace_id
@@ -315,12 +326,22 @@ def _eks(
                 secrets_prefix=settings.name(),
                 prometheus_workspace_id=workspace,
                 scrape_namespaces=tuple(names.values()),
+                log_shipping=log_search.shipping() if log_search else None,
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
             ),
         )
         outputs["containerLogGroupName"] = cluster_services.log_group_name
+        if log_search is not None:
+            log_search.apply_documents(
+                [cluster_services.fluent_bit_role_arn], after=[cluster_services]
+            )
+    if log_search is not None:
+        if observability is not None:
+            observability.add_alarms(log_search.alarm_specs())
+        outputs["logSearchEndpoint"] = log_search.endpoint
+        outputs["logSearchDashboardsEndpoint"] = log_search.dashboards_endpoint
     return (
         cluster,
         cluster_services,
@@ -332,6 +353,43 @@ def _eks(
             "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
             "eksNodeSecurityGroupId": cluster.node_security_group_id,
         },
+    )
+
+
+def _log_search(
+    settings: Settings,
+    network: Networking,
+    cluster: EksCluster,
+    image_prefixes: pulumi.Output[Any] | None,
+) -> LogSearch:
+    """The OpenSearch domain for logs in the data subnets, admitting the nodes (ADR 0018).
+    Its setup image comes through the ECR cache when there is one."""
+    logs = settings.log_search
+    image: pulumi.Input[str] = f"public.ecr.aws/{logs.setup_image}"
+    if image_prefixes is not None:
+        image = image_prefixes.apply(lambda p: f"{p['ecr-public']}/{logs.setup_image}")
+    return LogSearch(
+        settings.name("logs"),
+        LogSearchArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.data_subnet_ids,
+            client_security_group_ids=[cluster.node_security_group_id],
+            cluster=cluster,
+            setup_image=image,
+            engine_version=logs.engine_version,
+            instance_type=logs.instance_type,
+            instance_count=logs.instance_count,
+            zone_count=logs.zone_count,
+            dedicated_master_type=logs.dedicated_master_type,
+            volume_size_gb=logs.volume_size_gb,
+            warm_after_days=logs.warm_after_days,
+            retention_days=logs.retention_days,
+            log_retention_days=logs.log_retention_days,
+            admin_role_arns=tuple(logs.admin_role_arns),
+            reader_role_arns=tuple(logs.reader_role_arns),
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
     )
 
 

@@ -105,6 +105,46 @@ SLOS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The log store per tier (ADR 0018): dev off (a one-node domain is ~$30 a month of a
+# $500 budget for logs CloudWatch already holds; `enabled: true` gives this size);
+# staging two small nodes in two zones, so the Job and Fluent Bit's output run before
+# prod; prod three data nodes in three zones and three dedicated masters.
+LOG_SEARCH_PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {
+        "enabled": False,
+        "instanceType": "t3.small.search",
+        "instanceCount": 1,
+        "zoneCount": 1,
+        "dedicatedMasterType": None,
+        "volumeSizeGb": 10,
+        "warmAfterDays": 3,
+        "retentionDays": 14,
+        "logRetentionDays": 30,
+    },
+    "staging": {
+        "enabled": True,
+        "instanceType": "t3.medium.search",
+        "instanceCount": 2,
+        "zoneCount": 2,
+        "dedicatedMasterType": None,
+        "volumeSizeGb": 20,
+        "warmAfterDays": 7,
+        "retentionDays": 30,
+        "logRetentionDays": 90,
+    },
+    "prod": {
+        "enabled": True,
+        "instanceType": "m7g.large.search",
+        "instanceCount": 3,
+        "zoneCount": 3,
+        "dedicatedMasterType": "m7g.large.search",
+        "volumeSizeGb": 100,
+        "warmAfterDays": 7,
+        "retentionDays": 60,
+        "logRetentionDays": 365,
+    },
+}
+
 # EKS node groups per tier (ADR 0010, "Capacity"): Graviton throughout; workers scale to
 # zero outside prod, prod spreads system and api nodes over its three zones.
 EKS_PROFILES: dict[str, dict[str, Any]] = {
@@ -207,6 +247,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "featureFlags": {"deploymentMinutes": 0, "bakeMinutes": 0, "growthPercent": 100},
         "eks": EKS_PROFILES["dev"],
+        "logSearch": LOG_SEARCH_PROFILES["dev"],
         "clusterServices": {"containerLogRetentionDays": 30},
         "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
         "database": {
@@ -258,6 +299,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "identity": {"mfa": "ON", "threatProtection": False, "accessLogRetentionDays": 90},
         "featureFlags": {"deploymentMinutes": 5, "bakeMinutes": 5, "growthPercent": 50},
         "eks": EKS_PROFILES["staging"],
+        "logSearch": LOG_SEARCH_PROFILES["staging"],
         "clusterServices": {"containerLogRetentionDays": 90},
         "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
         "database": {
@@ -312,6 +354,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "identity": {"mfa": "ON", "threatProtection": True, "accessLogRetentionDays": 365},
         "featureFlags": {"deploymentMinutes": 20, "bakeMinutes": 30, "growthPercent": 20},
         "eks": EKS_PROFILES["prod"],
+        "logSearch": LOG_SEARCH_PROFILES["prod"],
         "clusterServices": {"containerLogRetentionDays": 365},
         "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
         # Graviton, memory-optimised: PostGIS joins and indexes want memory more than CPU.

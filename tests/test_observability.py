@@ -155,16 +155,19 @@ def test_alarms_watch_every_nat_gateway_and_firewall_zone_and_notify_by_severity
     record: Record,
 ) -> None:
     topics = {t.outputs["arn"]: inputs(t)["name"] for t in obs(record, TOPIC)}
-    network = ("AWS/NATGateway", "AWS/NetworkFirewall")  # the services' own: test_workload_grants
+    # the data services' own alarms: tests/test_workload_grants.py
+    network = ("AWS/NATGateway", "AWS/NetworkFirewall", "AWS/ES")
     found = [a for a in own(record, ALARM) if inputs(a)["namespace"] in network]
     metrics = Counter(inputs(a)["metricName"] for a in found)
     nats = len(record.by_type(NAT))
     zones = sum(len(inputs(f)["subnetMappings"]) for f in record.by_type(FIREWALL))
+    # the log store's, where there is one (ADR 0018; tests/test_log_search.py)
+    searches = len(record.by_type("aws:opensearch/domain:Domain"))
     assert metrics == Counter(
         {"ErrorPortAllocation": nats, "PacketsDropCount": nats, "DroppedPackets": zones}
         if zones
         else {"ErrorPortAllocation": nats, "PacketsDropCount": nats}
-    )
+    ) + Counter({"ClusterStatus.red": searches, "ClusterStatus.yellow": searches})
     nat_ids = {n.id for n in record.by_type(NAT)}
     for alarm in found:
         props = inputs(alarm)
@@ -174,7 +177,7 @@ def test_alarms_watch_every_nat_gateway_and_firewall_zone_and_notify_by_severity
         assert topics[props["alarmActions"][0]].endswith(f"-{expected}-topic"), props["name"]
         if props["namespace"] == "AWS/NATGateway":
             assert props["dimensions"]["NatGatewayId"] in nat_ids
-        else:
+        elif props["namespace"] == "AWS/NetworkFirewall":
             (firewall,) = record.by_type(FIREWALL)
             assert props["dimensions"]["FirewallName"] == firewall.outputs["name"]
 

@@ -705,6 +705,29 @@ def _metric_alarm(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"arn": _arn(ctx, "cloudwatch", f"alarm:{ctx.resource_id}")}
 
 
+@fake("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", id_input="policyName")
+def _log_resource_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return {}
+
+
+# --- OpenSearch Service ------------------------------------------------------------------
+
+
+@fake("aws:opensearch/domain:Domain", id_input="domainName")
+def _opensearch_domain(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A VPC domain: `endpoint` is its VPC endpoint (`vpc-<name>-<id>.<region>.es...`),
+    Dashboards under `/_dashboards` on it."""
+    name = ctx.resource_id
+    endpoint = f"vpc-{name}-{digest(ctx.account, name, length=26)}.{ctx.region}.es.amazonaws.com"
+    return {
+        "arn": _arn(ctx, "es", f"domain/{name}"),
+        "domainId": f"{ctx.account}/{name}",
+        "endpoint": endpoint,
+        "dashboardEndpoint": f"{endpoint}/_dashboards",
+        "engineType": "OpenSearch",
+    }
+
+
 @fake("aws:xray/encryptionConfig:EncryptionConfig")
 def _xray_encryption_config(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {"id": ctx.region}

@@ -37,6 +37,16 @@ def _namespace(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {**_object(inputs, ctx, namespaced=False), "status": {"phase": "Active"}}
 
 
+@fake("kubernetes:core/v1:ServiceAccount")
+def _service_account(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return _object(inputs, ctx)
+
+
+@fake("kubernetes:core/v1:ConfigMap")
+def _config_map(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return _object(inputs, ctx)
+
+
 @fake("kubernetes:core/v1:ResourceQuota")
 def _resource_quota(inputs: Inputs, ctx: FakeContext) -> Outputs:
     hard = (inputs.get("spec") or {}).get("hard") or {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gam_policies.rules.logging import LOG_GROUP, TRAIL
+import json
+
+from gam_policies.rules.logging import LOG_GROUP, RESOURCE_POLICY, TRAIL
 from tests.policies.baseline import KEY_ARN, resource
 from tests.policies.casekit import Break, Case
 
@@ -21,7 +23,39 @@ TRAIL_BASELINE = resource(
     },
 )
 
+
+def _logs_policy(**condition: object) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "es.amazonaws.com"},
+                    "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
+                    "Resource": "arn:aws:logs:eu-west-1:111111111111:log-group:/gam/search:*",
+                    **({"Condition": condition} if condition else {}),
+                }
+            ],
+        }
+    )
+
+
+RESOURCE_POLICY_BASELINE = resource(
+    RESOURCE_POLICY,
+    "search-logs",
+    {
+        "policyName": "search-logs",
+        "policyDocument": _logs_policy(StringEquals={"aws:SourceAccount": "111111111111"}),
+    },
+)
+
 CASES = [
+    Case(
+        "log-resource-policy-scoped",
+        RESOURCE_POLICY_BASELINE,
+        (Break("policyDocument", _logs_policy()), Break("policyDocument")),
+    ),
     Case(
         "cloudwatch-log-group-retention",
         LOG_GROUP_BASELINE,

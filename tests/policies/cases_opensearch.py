@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from gam_policies.rules import opensearch
 from tests.policies.builders import make
 from tests.policies.casekit import Break, Case
@@ -19,6 +21,19 @@ DOMAIN = make(
             "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
         },
         "vpcOptions": {"subnetIds": ["subnet-a", "subnet-b", "subnet-c"]},
+        "accessPolicies": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                        "Action": "es:ESHttp*",
+                        "Resource": "arn:aws:es:eu-west-1:111111111111:domain/search/*",
+                    }
+                ],
+            }
+        ),
         "advancedSecurityOptions": {"enabled": True, "anonymousAuthEnabled": False},
         "logPublishingOptions": [
             {"logType": log, "cloudwatchLogGroupArn": LOG_GROUP, "enabled": True}
@@ -40,6 +55,12 @@ def case(rule: str, *breaks: Break) -> Case:
 
 
 TLS = "domainEndpointOptions.tlsSecurityPolicy"
+OPEN_TO_ANYONE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*"}],
+    }
+)
 
 CASES = [
     case(
@@ -59,6 +80,12 @@ CASES = [
         Break("domainEndpointOptions.enforceHttps"),
         Break(TLS, "Policy-Min-TLS-1-0-2019-07"),
         Break(TLS),
+    ),
+    case(
+        "opensearch-access-policy-scoped",
+        Break("accessPolicies", OPEN_TO_ANYONE),
+        Break("accessPolicies", "not json"),
+        Break("accessPolicies"),
     ),
     case("opensearch-in-vpc", Break("vpcOptions.subnetIds", []), Break("vpcOptions")),
     case(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, cis, fsbp, require
-from gam_policies.rules._shared import below_minimum
+from gam_policies.rules._shared import below_minimum, judge_document, unscoped_grant
 from gam_policies.rules.kms import customer_key
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TRAIL = "aws:cloudtrail/trail:Trail"
+RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
 
 
 def _retention(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -19,6 +20,10 @@ def _retention(resource: Resource, ctx: Context) -> Iterator[str]:
 
 def _log_group_kms(resource: Resource, ctx: Context) -> Iterator[str]:
     yield from customer_key(resource, "kmsKeyId", "log group is not encrypted with a customer key")
+
+
+def _resource_policy_scoped(resource: Resource, ctx: Context) -> Iterator[str]:
+    yield from judge_document("policyDocument", resource.get("policyDocument"), unscoped_grant)
 
 
 def _multi_region(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -36,6 +41,24 @@ def _trail_kms(resource: Resource, ctx: Context) -> Iterator[str]:
 
 
 RULES = [
+    Rule(
+        name="log-resource-policy-scoped",
+        description=(
+            "An account's CloudWatch Logs resource policy that lets a service (OpenSearch, "
+            "Route 53, EventBridge) write without a Condition lets that service write for "
+            "any account into these log groups (the confused deputy)."
+        ),
+        severity="high",
+        remediation=(
+            "In `policy_document` of aws.cloudwatch.LogResourcePolicy, name the log groups "
+            "and add `{'StringEquals': {'aws:SourceAccount': account_id}}` (and "
+            "`aws:SourceArn` where the service passes it) to each Allow."
+        ),
+        controls=(),
+        resource_types=(RESOURCE_POLICY,),
+        check=_resource_policy_scoped,
+        reads={RESOURCE_POLICY: ("policyDocument",)},
+    ),
     Rule(
         name="cloudwatch-log-group-retention",
         description=(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from gam_policies.framework import Context, Resource, Rule, dig, fsbp, require, require_set
-from gam_policies.rules._shared import items, number, shown
+from gam_policies.rules._shared import items, judge_document, number, shown, unscoped_grant
 
 DOMAIN = "aws:opensearch/domain:Domain"
 
@@ -59,6 +59,10 @@ def _fine_grained_access(resource: Resource, ctx: Context) -> Iterator[str]:
     )
     if resource.get("advancedSecurityOptions.anonymousAuthEnabled") is True:
         yield "Anonymous requests are allowed: `advancedSecurityOptions.anonymousAuthEnabled` is True."
+
+
+def _access_policy(resource: Resource, ctx: Context) -> Iterator[str]:
+    yield from judge_document("accessPolicies", resource.get("accessPolicies"), unscoped_grant)
 
 
 def _logs(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -169,6 +173,24 @@ RULES: list[Rule] = [
                 "advancedSecurityOptions.anonymousAuthEnabled",
             )
         },
+    ),
+    Rule(
+        name="opensearch-access-policy-scoped",
+        description=(
+            "A domain access policy that allows Principal `*` (or a service) without a "
+            "Condition lets any account's principals send requests to the domain; an unset "
+            "one leaves access to whatever reaches the endpoint."
+        ),
+        severity="high",
+        remediation=(
+            "Set `access_policies` on aws.opensearch.Domain to a policy whose Allow names this "
+            "account (`{'AWS': 'arn:aws:iam::<account>:root'}`) or its roles, and let "
+            "fine-grained access control map those roles."
+        ),
+        controls=(),
+        resource_types=(DOMAIN,),
+        check=_access_policy,
+        reads={DOMAIN: ("accessPolicies",)},
     ),
     Rule(
         name="opensearch-logs",
