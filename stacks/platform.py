@@ -11,9 +11,9 @@ from components import cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.cluster_services import ClusterServices, ClusterServicesArgs
-from components.data_lake import DataLake, DataLakeArgs
+from components.data_lake import BucketAccess, DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
-from components.edge import EdgeDeliveryArgs
+from components.edge import EdgeDelivery, EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
@@ -90,7 +90,9 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
     outputs.update(_eks(settings, network))
-    outputs.update(_data_stores(settings))
+    edge_access = _EdgeAccess() if settings.edge.enabled else None
+    lake_outputs, lake = _data_stores(settings, edge_access.for_lake() if edge_access else {})
+    outputs.update(lake_outputs)
     if settings.cache.enabled:
         outputs.update(_cache(settings, network, _clients(outputs)))
     obs = settings.observability
@@ -163,8 +165,9 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
                     "deploymentStrategyId": feature_flags.deployment_strategy_id,
                 }
             )
-    # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
-    # it off until that bucket is in this program; `edge_args` is its wiring then.
+    if edge_access is not None:
+        api = identity.api_domain if ident.enabled else None
+        outputs.update(_edge(settings, lake, edge_access, api))
     if settings.database.enabled:
         outputs.update(_database(settings, network, _clients(outputs)))
     if settings.fargate.enabled:
@@ -325,11 +328,13 @@ def _lifecycle(bucket: BucketLifecycleSettings, lake: DataLakeSettings) -> Lifec
     )
 
 
-def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
-    """The data lake, the pipeline's queues and topic, the service repositories. Their
-    grants (`grant_read`/`grant_write` per bucket, `grant_send`/`grant_consume` per
-    queue, `grant_publish`) are for the workload roles of the EKS component, wired where
-    those roles are created."""
+def _data_stores(
+    settings: Settings, access: dict[str, BucketAccess]
+) -> tuple[dict[str, pulumi.Output[Any]], DataLake]:
+    """The data lake (`access`: what the edge adds to its buckets), the pipeline's queues
+    and topic, the service repositories. Their grants (`grant_read`/`grant_write` per
+    bucket, `grant_send`/`grant_consume` per queue, `grant_publish`) are for the workload
+    roles of the EKS component, wired where those roles are created."""
     lake = settings.data_lake
     data_lake = DataLake(
         settings.name("data"),
@@ -340,6 +345,7 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             access_logs=_lifecycle(lake.access_logs, lake),
             replica_region=lake.replica_region if lake.replicate else None,
             backup_retention_days=lake.backup_retention_days,
+            access=access,
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -381,7 +387,7 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         "pipelineTopicArn": messaging.topic_arn,
         "queueUrls": pulumi.Output.from_input({k: q.url for k, q in messaging.queues.items()}),
         "repositoryUrls": images.repository_urls,
-    }
+    }, data_lake
 
 
 def _cache(
@@ -413,13 +419,66 @@ def _cache(
     }
 
 
+# --- the edge (issue 13, ADR 0013) --------------------------------------------------------
+
+
+class _EdgeAccess:
+    """What the edge adds to the lake's buckets, promised before the lake exists and kept
+    once the edge does (its statements name the distributions, which need the bucket):
+    OAC reads and decrypts on `cdn-assets`, standard log deliveries on `access-logs`."""
+
+    def __init__(self) -> None:
+        self.reads, self._reads = pulumi.deferred_output()
+        self.decrypts, self._decrypts = pulumi.deferred_output()
+        self.writes, self._writes = pulumi.deferred_output()
+        self.encrypts, self._encrypts = pulumi.deferred_output()
+
+    def for_lake(self) -> dict[str, BucketAccess]:
+        return {
+            "cdn-assets": BucketAccess(policy_statements=self.reads, key_statements=self.decrypts),
+            "access-logs": BucketAccess(policy_statements=self.writes, key_statements=self.encrypts),
+        }
+
+    def keep(self, edge: EdgeDelivery) -> None:
+        self._reads(edge.bucket_policy_statements)
+        self._decrypts(edge.key_policy_statements)
+        self._writes(edge.log_bucket_policy_statements)
+        self._encrypts(edge.log_key_policy_statements)
+
+
+def _edge(
+    settings: Settings, lake: DataLake, access: _EdgeAccess, api: pulumi.Input[str] | None
+) -> dict[str, pulumi.Output[Any]]:
+    """CloudFront + WAF for the SPA on the lake's cdn-assets bucket, `/api/*` to the API."""
+    assets, logs = lake.buckets["cdn-assets"], lake.access_logs
+    edge = EdgeDelivery(
+        settings.name("edge"),
+        edge_args(
+            settings,
+            assets_bucket_arn=assets.arn,
+            assets_bucket_regional_domain_name=assets.bucket.bucket_regional_domain_name,
+            log_bucket_arn=logs.arn,
+            log_bucket_policy=logs.policy,
+            api_origin_domain=api,
+        ),
+    )
+    access.keep(edge)
+    return {
+        "cdnDistributionId": edge.distribution_id,
+        "cdnDomainName": edge.distribution_domain_name,
+        "cdnWebAclArn": edge.web_acl_arn,
+        "apiWebAclArn": edge.api_web_acl_arn,
+    }
+
+
 def edge_args(
     settings: Settings,
     *,
     assets_bucket_arn: pulumi.Input[str],
     assets_bucket_regional_domain_name: pulumi.Input[str],
-    log_bucket_domain_name: pulumi.Input[str],
+    log_bucket_arn: pulumi.Input[str],
     api_origin_domain: pulumi.Input[str] | None,
+    log_bucket_policy: pulumi.Resource | None = None,
 ) -> EdgeDeliveryArgs:
     """EdgeDelivery's arguments from `gam:edge` and the buckets it serves and logs to;
     the API origin is `gam:edge.apiOriginDomain` when set, else `api_origin_domain`."""
@@ -430,7 +489,8 @@ def edge_args(
     return EdgeDeliveryArgs(
         assets_bucket_arn=assets_bucket_arn,
         assets_bucket_regional_domain_name=assets_bucket_regional_domain_name,
-        log_bucket_domain_name=log_bucket_domain_name,
+        log_bucket_arn=log_bucket_arn,
+        log_bucket_policy=log_bucket_policy,
         domain_name=edge.domain_name,
         hosted_zone_id=edge.hosted_zone_id,
         content_security_policy=edge.content_security_policy,
