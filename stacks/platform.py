@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
@@ -422,21 +422,30 @@ def _cache(
 # --- the edge (issue 13, ADR 0013) --------------------------------------------------------
 
 
+Statements = list[dict[str, Any]]
+
+
+def _promised() -> tuple[pulumi.Output[Statements], Callable[[pulumi.Output[Statements]], None]]:
+    return pulumi.deferred_output()
+
+
 class _EdgeAccess:
     """What the edge adds to the lake's buckets, promised before the lake exists and kept
     once the edge does (its statements name the distributions, which need the bucket):
     OAC reads and decrypts on `cdn-assets`, standard log deliveries on `access-logs`."""
 
     def __init__(self) -> None:
-        self.reads, self._reads = pulumi.deferred_output()
-        self.decrypts, self._decrypts = pulumi.deferred_output()
-        self.writes, self._writes = pulumi.deferred_output()
-        self.encrypts, self._encrypts = pulumi.deferred_output()
+        self.reads, self._reads = _promised()
+        self.decrypts, self._decrypts = _promised()
+        self.writes, self._writes = _promised()
+        self.encrypts, self._encrypts = _promised()
 
     def for_lake(self) -> dict[str, BucketAccess]:
         return {
             "cdn-assets": BucketAccess(policy_statements=self.reads, key_statements=self.decrypts),
-            "access-logs": BucketAccess(policy_statements=self.writes, key_statements=self.encrypts),
+            "access-logs": BucketAccess(
+                policy_statements=self.writes, key_statements=self.encrypts
+            ),
         }
 
     def keep(self, edge: EdgeDelivery) -> None:

@@ -64,8 +64,8 @@ def test_each_tier_has_its_edge_profile_and_the_edge_needs_its_host_zone_and_rel
     assert "domainName" in found["gam:edge"] and "hostedZoneId" in found["gam:edge"]
     assert "release" in found["gam:edge"]
     named = {"domainName": "app.gam.example.org", "hostedZoneId": "Z01", "release": "r1"}
-    edge = settings.load(stack, tier_config(stack, **{"gam:edge": {"enabled": True, **named}}))
-    assert edge.edge.enabled and edge.edge.release == "r1"
+    on = settings.load(stack, tier_config(stack, **{"gam:edge": {"enabled": True, **named}}))
+    assert on.edge.enabled and on.edge.release == "r1"
 
 
 def test_dev_signs_in_on_the_local_dev_server_and_other_tiers_must_name_their_urls() -> None:

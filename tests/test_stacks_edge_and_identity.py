@@ -10,7 +10,6 @@ import pytest
 
 from components.buckets import tls_deny_statement
 from components.edge import API_PATH, SPA_ROUTING_CODE
-
 from components.feature_flags import TYPE_TOKEN as FLAGS
 from components.identity import TYPE_TOKEN as IDENTITY
 from gam_offline import analyzer
@@ -110,7 +109,7 @@ def test_cloudfront_logs_reach_the_acl_free_log_bucket_for_these_deliveries_only
         p for p in record.by_type(BUCKET_POLICY) if p.plain_inputs()["bucket"] == bucket.id
     ]
     statements = {s["Sid"]: s for s in policy_statements(policy)}
-    assert list(statements)[0] == "DenyInsecureTransport"
+    assert next(iter(statements)) == "DenyInsecureTransport"
     sources = sorted(
         s.outputs["arn"]
         for s in record.by_type("aws:cloudwatch/logDeliverySource:LogDeliverySource")

@@ -796,7 +796,9 @@ def _log_delivery_source(inputs: Inputs, ctx: FakeContext) -> Outputs:
 
 @fake("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
 def _log_delivery_destination(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    target = str((inputs.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn"))
+    target = str(
+        (inputs.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn")
+    )
     kinds = {"s3": "S3", "logs": "CWL", "firehose": "FH"}
     return {
         "arn": _arn(ctx, "logs", f"delivery-destination:{ctx.resource_id}"),
