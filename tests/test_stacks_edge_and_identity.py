@@ -118,6 +118,9 @@ def test_cloudfront_logs_reach_the_acl_free_log_bucket_for_these_deliveries_only
     cloudfront = statements["CloudFrontStandardLogsForTheSpaDistributionsOnly"]
     assert cloudfront["Resource"] == f"{bucket.outputs['arn']}/cloudfront/*"
     assert cloudfront["Condition"]["ArnLike"] == {"aws:SourceArn": sources}
+    # each delivery waits for that policy: CloudWatch Logs finds its statement and adds none
+    for delivery in record.by_type("aws:cloudwatch/logDelivery:LogDelivery"):
+        assert policy.urn in delivery.options["dependencies"]
     key = named(record, KEY, f"gam-{stack}-data-access-logs-key")
     (encrypts,) = [
         s
