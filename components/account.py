@@ -88,7 +88,7 @@ def customer_key(
     account: Account,
     role: str,
     description: str,
-    use: Sequence[Mapping[str, Any]],
+    use: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]],
     *,
     protect: bool,
     admin: str | Sequence[str] = "kms:*",
@@ -98,7 +98,8 @@ def customer_key(
     """A customer managed key (rotation on, 30-day deletion window) that the account
     administers with `admin` (default `kms:*` for the account principal, so IAM policies
     decide who in the account may use it, as in AWS's default key policy; narrower to
-    keep use to a service) and that the `use` statements open to a service. `region` or
+    keep use to a service) and that the `use` statements open to a service (an Output
+    too, e.g. statements naming resources made later). `region` or
     `provider`: create it in another region (a DR copy; a key serves its own region only)."""
     administer = {
         "Sid": "AccountAdministersTheKey",
@@ -112,7 +113,11 @@ def customer_key(
         description=description,
         enable_key_rotation=True,
         deletion_window_in_days=30,
-        policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administer, *use]}),
+        policy=pulumi.Output.json_dumps(
+            pulumi.Output.all(administer, use).apply(
+                lambda v: {"Version": "2012-10-17", "Statement": [v[0], *v[1]]}
+            )
+        ),
         tags=owner.tags(role),
         opts=owner.child_opts(protect=protect, provider=provider),
         region=region,

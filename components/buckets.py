@@ -12,6 +12,8 @@ server access logging to the log bucket. Decisions, written where they are made:
   lets it (`key_statements`), and logs to no other bucket.
 - `region`: pulumi-aws v7's per-resource region. A replica bucket, its key and its
   companions name the DR region themselves; no second provider is needed (ADR 0016).
+- A bucket has one policy: what others need in it (log delivery, CloudFront's reads)
+  comes in as `policy_statements`, after the TLS deny, never as a second `BucketPolicy`.
 - Grants (`grant_read`, `grant_write`) are inline role policies with exactly the S3
   actions on this bucket and the KMS actions on its key, the latter only through S3 in
   the bucket's region (`kms:ViaService`): `read_document`, `write_document`.
@@ -185,8 +187,9 @@ class SecureBucketArgs:
     """The bucket (name) server access logs go to, in the same region. Required unless
     `purpose` is logs."""
 
-    key_statements: Sequence[Mapping[str, Any]] = ()
-    """Key policy statements opening the bucket's key to a service (e.g. log delivery)."""
+    key_statements: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] = ()
+    """Key policy statements opening the bucket's key to a service (e.g. log delivery); an
+    Output when they name resources made after the bucket (a CloudFront distribution)."""
 
     policy_statements: Callable[[pulumi.Output[str]], pulumi.Input[Sequence[Any]]] | None = None
     """Given the bucket's ARN, statements added to its policy after the TLS deny (e.g. log
@@ -229,7 +232,7 @@ class SecureBucket(GamComponent):
             account,
             "key",
             f"Objects of the {name} bucket",
-            list(args.key_statements),
+            args.key_statements,
             protect=args.protect,
             region=args.region,
         )
@@ -301,7 +304,7 @@ class SecureBucket(GamComponent):
         document = pulumi.Output.all(bucket.arn, extra).apply(
             lambda v: {"Version": "2012-10-17", "Statement": [tls_deny_statement(v[0]), *v[1]]}
         )
-        aws.s3.BucketPolicy(
+        self.policy = aws.s3.BucketPolicy(
             self.child_name("policy"),
             bucket=bucket.id,
             policy=pulumi.Output.json_dumps(document),

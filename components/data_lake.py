@@ -15,6 +15,12 @@ are made:
   Delete markers do not replicate: a deletion in the primary leaves the replica whole.
   The replication role may read only the two sources' versions, decrypt only through
   S3 in the primary region and write and encrypt only into the replicas.
+- `access`: what another component needs added to a bucket of the lake (the edge's
+  CloudFront distribution reading `cdn-assets` through OAC and decrypting with its key;
+  its standard logs written to `access-logs`), by bucket role. The statements join the
+  bucket's one policy after its own (the TLS deny first), and its key's policy: never a
+  second `BucketPolicy`. They name resources made after the lake, so they are Outputs
+  (`pulumi.deferred_output()` in the composition).
 - `backup_retention_days` (every tier by default): AWS Backup takes a daily backup of
   `raw` and `processed` into a vault under its own key and keeps it that many days;
   the replication above is for a region's loss, the backup for deletion and corruption
@@ -24,7 +30,7 @@ are made:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +68,19 @@ DELIVERIES = (
 )
 
 
+ACCESSIBLE = ("access-logs", "raw", "processed", "cdn-assets")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketAccess:
+    """Statements another component adds to one bucket of the lake."""
+
+    policy_statements: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] = ()
+    """Added to the bucket's policy, after its own."""
+    key_statements: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] = ()
+    """Added to the policy of the bucket's key, after its own."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class DataLakeArgs:
     tags: Mapping[str, str]
@@ -74,8 +93,21 @@ class DataLakeArgs:
     """Replicate raw and processed to this region (prod). Default: no replication."""
     backup_retention_days: int | None = None
     """Back raw and processed up daily, kept this many days. Default: no backup."""
+    access: Mapping[str, BucketAccess] = field(default_factory=dict)
+    """By bucket role (one of `ACCESSIBLE`): statements for its policy and its key's.
+    Default: none."""
     protect: bool = False
     """Protect the buckets, keys and vault from deletion. Default False."""
+
+
+def _joined(
+    first: pulumi.Input[Sequence[Any]], then: pulumi.Input[Sequence[Any]]
+) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(first, then).apply(lambda v: [*v[0], *v[1]])
+
+
+def _adding(access: BucketAccess) -> Callable[[pulumi.Output[str]], pulumi.Input[Sequence[Any]]]:
+    return lambda _bucket_arn: access.policy_statements
 
 
 def problems(args: DataLakeArgs) -> list[str]:
@@ -84,6 +116,9 @@ def problems(args: DataLakeArgs) -> list[str]:
         found += lifecycle_problems(getattr(args, name), name)
     if args.backup_retention_days is not None and args.backup_retention_days < 1:
         found.append("backup_retention_days must be at least 1")
+    strangers = sorted(set(args.access) - set(ACCESSIBLE))
+    if strangers:
+        found.append(f"access names {strangers}, which are not buckets of the lake {ACCESSIBLE}")
     return found
 
 
@@ -161,12 +196,15 @@ class DataLake(GamComponent):
             ("processed", "data", args.processed),
             ("cdn-assets", "assets", args.cdn_assets),
         ):
+            access = args.access.get(role, BucketAccess())
             self.buckets[role] = SecureBucket(
                 self.child_name(role),
                 SecureBucketArgs(
                     purpose=purpose,  # type: ignore[arg-type]
                     lifecycle=lifecycle,
                     log_bucket=self.access_logs.bucket_name,
+                    key_statements=access.key_statements,
+                    policy_statements=_adding(access) if role in args.access else None,
                     protect=args.protect,
                     tags=args.tags,
                 ),
@@ -211,7 +249,13 @@ class DataLake(GamComponent):
             "ArnLike": {"aws:SourceArn": sources},
         }
 
-        def deliveries(arn: pulumi.Output[str]) -> pulumi.Output[list[dict[str, Any]]]:
+        # the lake's own log bucket takes what others deliver; a DR one only S3's
+        access = args.access.get(role, BucketAccess()) if region is None else BucketAccess()
+
+        def deliveries(arn: pulumi.Output[str]) -> pulumi.Output[list[Any]]:
+            return _joined(own(arn), access.policy_statements)
+
+        def own(arn: pulumi.Output[str]) -> pulumi.Output[list[dict[str, Any]]]:
             return pulumi.Output.all(arn, from_lake).apply(
                 lambda v: [
                     {
@@ -243,7 +287,7 @@ class DataLake(GamComponent):
             SecureBucketArgs(
                 purpose="logs",
                 lifecycle=args.access_logs,
-                key_statements=encrypts,
+                key_statements=_joined(encrypts, access.key_statements),
                 policy_statements=deliveries,
                 region=region,
                 protect=args.protect,

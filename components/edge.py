@@ -11,16 +11,23 @@ Decisions, written where they are made (ADR 0013):
   cached for a year at the edge and in browsers. Everything else is the app shell
   (`index.html`): a minute at the edge, revalidated by browsers, so a release shows in
   a minute without an invalidation.
-- SPA routes have no object: S3 answers 403 (404 with ListBucket), and both become
-  `/index.html` with 200 so the client-side router takes over. CloudFront's error
-  responses are distribution-wide, so this applies to `/api/*` too (ADR 0013).
+- SPA routes have no object: a CloudFront Function on the default behaviour alone
+  (viewer request) serves `/index.html` for every path whose last segment has no dot
+  (`spa_uri`, the rule the function's code states). No custom error responses: they are
+  distribution-wide and would turn the API's 403/404 under `/api/*` into the app shell;
+  a missing file stays a 403/404.
 - One response headers policy on every behaviour: HSTS for two years with subdomains
   and preload, the CSP from settings, nosniff, frame DENY, a referrer policy.
 - Viewers: HTTPS only (HTTP redirects), TLSv1.2_2021 at least, an ACM certificate in
   us-east-1 (CloudFront reads certificates only there) validated by DNS in the hosted
   zone, and A/AAAA alias records. HTTP/2 always; HTTP/3 too unless continuous deployment
   is on (CloudFront does not support it on distributions with a continuous deployment
-  policy). Compression, IPv6, the tier's price class, access logs to the log bucket.
+  policy). Compression, IPv6, the tier's price class.
+- Access logs: CloudFront standard logging v2 (CloudWatch Logs vended delivery, set up in
+  us-east-1) to the log bucket under `cloudfront/`, one delivery per distribution, the
+  cookie field left out. Unlike legacy logging it needs no ACL on the bucket, so the log
+  bucket keeps ACLs disabled; `log_bucket_policy_statements` and
+  `log_key_policy_statements` (for the log bucket's owner) admit only these deliveries.
 - Safe releases: each build lives in its own folder, `releases/<release>/`, and a
   distribution serves one release (its S3 origin path). CloudFront continuous
   deployment: a staging distribution (same configuration, no aliases) serves
@@ -64,8 +71,38 @@ ONE_YEAR = 31_536_000
 HSTS_MAX_AGE = 2 * ONE_YEAR  # the preload list asks for at least one year
 INDEX_TTL = 60
 INDEX_MAX_TTL = 300
-ERROR_CACHING_TTL = 10
-SPA_FALLBACK_CODES = (403, 404)
+INDEX = "/index.html"
+# The CloudFront Function on the default behaviour: `spa_uri` in JavaScript
+# (cloudfront-js-2.0). A path whose last segment has no dot is an SPA route.
+SPA_ROUTING_CODE = """\
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.substring(uri.lastIndexOf('/') + 1).indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+FUNCTION_RUNTIME = "cloudfront-js-2.0"
+# Standard logging v2: CloudFront's delivery sources live in us-east-1; what each log
+# line holds (the legacy standard log's fields but the cookies).
+LOG_PREFIX = "cloudfront"
+LOG_SUFFIX = "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}"
+LOG_FIELDS = (
+    *("date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)"),
+    *("cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query"),
+    *("x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes"),
+    *("time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher"),
+    *("x-edge-response-result-type", "cs-protocol-version", "c-port", "time-to-first-byte"),
+    *("x-edge-detailed-result-type", "sc-content-type", "sc-content-len"),
+)
+LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+# What CloudWatch Logs' delivery does with an SSE-KMS log bucket's key (AWS's statement).
+LOG_DELIVERY_KEY_ACTIONS = (
+    *("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
+    "kms:DescribeKey",
+)
 # AWS's managed cache policy "Managed-CachingDisabled" (the same id in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REFERRER_POLICIES = (
@@ -105,8 +142,9 @@ class EdgeDeliveryArgs:
     """Required. The `cdn-assets` bucket's ARN (its policy takes `bucket_policy_statements`)."""
     assets_bucket_regional_domain_name: pulumi.Input[str]
     """Required. `<bucket>.s3.<region>.amazonaws.com`: the S3 origin."""
-    log_bucket_domain_name: pulumi.Input[str]
-    """Required. The access-log bucket's domain name (`<bucket>.s3.amazonaws.com`)."""
+    log_bucket_arn: pulumi.Input[str]
+    """Required. The access-log bucket's ARN (its policy takes `log_bucket_policy_statements`,
+    its key `log_key_policy_statements`): standard logging v2 writes under `cloudfront/`."""
     domain_name: str
     """Required. The SPA's host name, e.g. `app.gam.example.org`."""
     hosted_zone_id: str
@@ -135,6 +173,9 @@ class EdgeDeliveryArgs:
     staging_release: str | None = None
     """The version the staging distribution serves. Default: `release`."""
     waf_log_retention_days: int = 365
+    log_bucket_policy: pulumi.Resource | None = None
+    """The log bucket's policy resource, when there is one: the log deliveries wait for it,
+    so CloudWatch Logs finds its statement there and does not write one of its own."""
     protect: bool = False
     """Protect the log keys and log groups. Default False (set it in prod)."""
 
@@ -201,6 +242,51 @@ def oac_key_statement(distribution_arns: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def spa_uri(uri: str) -> str:
+    """What the default behaviour's function does to a viewer's path: a path whose last
+    segment has no dot is a route of the single-page app and gets `/index.html`; a file
+    (`/favicon.ico`, `/robots.txt`) is asked of S3 as it is. `SPA_ROUTING_CODE` says the
+    same in JavaScript."""
+    last = uri[uri.rfind("/") + 1 :]
+    return uri if "." in last else INDEX
+
+
+def log_delivery_statement(
+    log_bucket_arn: str, account: str, source_arns: Sequence[str]
+) -> dict[str, Any]:
+    """The log bucket policy statement for standard logging v2: CloudWatch Logs' delivery
+    may put objects under `cloudfront/` for these delivery sources of this account only."""
+    return {
+        "Sid": "CloudFrontStandardLogsForTheSpaDistributionsOnly",
+        "Effect": "Allow",
+        "Principal": {"Service": LOG_DELIVERY_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket_arn}/{LOG_PREFIX}/*",
+        "Condition": {
+            "StringEquals": {
+                "aws:SourceAccount": account,
+                "s3:x-amz-acl": "bucket-owner-full-control",
+            },
+            "ArnLike": {"aws:SourceArn": list(source_arns)},
+        },
+    }
+
+
+def log_delivery_key_statement(account: str, source_arns: Sequence[str]) -> dict[str, Any]:
+    """The log bucket's key policy statement: the same deliveries encrypt with it."""
+    return {
+        "Sid": "CloudFrontStandardLogsEncryptForTheSpaDistributionsOnly",
+        "Effect": "Allow",
+        "Principal": {"Service": LOG_DELIVERY_SERVICE},
+        "Action": list(LOG_DELIVERY_KEY_ACTIONS),
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account},
+            "ArnLike": {"aws:SourceArn": list(source_arns)},
+        },
+    }
+
+
 def waf_rules(prefix: str, rate_limit: int, blocked_countries: Sequence[str]) -> list[Any]:
     """The web ACL's rules: the country block (if any), the rate limit, AWS's groups."""
 
@@ -259,6 +345,10 @@ class EdgeDelivery(GamComponent):
     """For the assets bucket's policy: reads for this distribution (and staging) only."""
     key_policy_statements: pulumi.Output[list[dict[str, Any]]]
     """For the assets bucket's key, when it is SSE-KMS: decrypt for the same."""
+    log_bucket_policy_statements: pulumi.Output[list[dict[str, Any]]]
+    """For the log bucket's policy: standard logging v2 of these distributions only."""
+    log_key_policy_statements: pulumi.Output[list[dict[str, Any]]]
+    """For the log bucket's key: the same deliveries encrypt with it."""
 
     def __init__(
         self, name: str, args: EdgeDeliveryArgs, opts: pulumi.ResourceOptions | None = None
@@ -283,7 +373,17 @@ class EdgeDelivery(GamComponent):
             signing_protocol="sigv4",
             opts=self.child_opts(),
         )
-        settings = self._distribution_settings(oac.id, certificate, web_acl.arn)
+        routing = aws.cloudfront.Function(
+            self.child_name("spa-routing"),
+            name=self.child_name("spa-routing"),
+            runtime=FUNCTION_RUNTIME,
+            comment="SPA routes (no dot in the last segment) get /index.html",
+            code=SPA_ROUTING_CODE,
+            publish=True,
+            tags=self.tags("spa-routing"),
+            opts=self.child_opts(),
+        )
+        settings = self._distribution_settings(oac.id, certificate, web_acl.arn, routing.arn)
 
         staging = None
         policy_id: pulumi.Output[str] | None = None
@@ -331,12 +431,21 @@ class EdgeDelivery(GamComponent):
                 opts=self.child_opts(),
             )
 
-        readers = [distribution.arn] + ([staging.arn] if staging else [])
+        served = {"distribution": distribution, **({"staging": staging} if staging else {})}
+        readers = [d.arn for d in served.values()]
         arns = pulumi.Output.all(*readers)
         self.bucket_policy_statements = pulumi.Output.all(args.assets_bucket_arn, arns).apply(
             lambda v: [oac_statement(v[0], v[1])]
         )
         self.key_policy_statements = arns.apply(lambda a: [oac_key_statement(a)])
+        sources = self._access_logs(served)
+        account = self._account.id
+        self.log_bucket_policy_statements = pulumi.Output.all(
+            args.log_bucket_arn, account, sources
+        ).apply(lambda v: [log_delivery_statement(v[0], v[1], v[2])])
+        self.log_key_policy_statements = pulumi.Output.all(account, sources).apply(
+            lambda v: [log_delivery_key_statement(v[0], v[1])]
+        )
         self.distribution_id = distribution.id
         self.distribution_arn = distribution.arn
         self.distribution_domain_name = distribution.domain_name
@@ -354,6 +463,53 @@ class EdgeDelivery(GamComponent):
                 "certificateArn": self.certificate_arn,
             }
         )
+
+    # --- access logs (standard logging v2) ----------------------------------------------
+
+    def _access_logs(
+        self, served: Mapping[str, aws.cloudfront.Distribution]
+    ) -> pulumi.Output[list[str]]:
+        """A delivery source per distribution and one S3 destination (`cloudfront/` in the
+        log bucket), all in us-east-1 where CloudFront's deliveries are configured; the
+        delivery sources' ARNs."""
+        args = self._args
+        edge = self.child_opts(provider=self._edge)
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            self.child_name("access-logs"),
+            name=self.child_name("access-logs"),
+            output_format="json",
+            delivery_destination_configuration={
+                "destination_resource_arn": pulumi.Output.concat(
+                    args.log_bucket_arn, "/", LOG_PREFIX
+                )
+            },
+            tags=self.tags("access-logs"),
+            opts=edge,
+        )
+        after = [args.log_bucket_policy] if args.log_bucket_policy is not None else []
+        arns = []
+        for role, distribution in served.items():
+            source = aws.cloudwatch.LogDeliverySource(
+                self.child_name(f"{role}-logs"),
+                name=self.child_name(f"{role}-logs"),
+                log_type="ACCESS_LOGS",
+                resource_arn=distribution.arn,
+                tags=self.tags(f"{role}-logs"),
+                opts=edge,
+            )
+            aws.cloudwatch.LogDelivery(
+                self.child_name(f"{role}-logs"),
+                delivery_source_name=source.name,
+                delivery_destination_arn=destination.arn,
+                record_fields=list(LOG_FIELDS),
+                s3_delivery_configurations=[
+                    {"suffix_path": LOG_SUFFIX, "enable_hive_compatible_path": False}
+                ],
+                tags=self.tags(f"{role}-logs"),
+                opts=self.child_opts(provider=self._edge, depends_on=after),
+            )
+            arns.append(source.arn)
+        return pulumi.Output.all(*arns)
 
     # --- certificate -------------------------------------------------------------------
 
@@ -391,7 +547,11 @@ class EdgeDelivery(GamComponent):
     # --- CloudFront -------------------------------------------------------------------------
 
     def _distribution_settings(
-        self, oac_id: pulumi.Input[str], certificate_arn: pulumi.Input[str], acl: pulumi.Input[str]
+        self,
+        oac_id: pulumi.Input[str],
+        certificate_arn: pulumi.Input[str],
+        acl: pulumi.Input[str],
+        routing_arn: pulumi.Input[str],
     ) -> dict[str, Any]:
         """What the distribution and its staging copy share."""
         args = self._args
@@ -454,27 +614,18 @@ class EdgeDelivery(GamComponent):
             "price_class": args.price_class,
             "default_root_object": "index.html",
             "origins": origins,
-            "default_cache_behavior": behaviour("assets", index.id, headers),
+            "default_cache_behavior": {
+                **behaviour("assets", index.id, headers),
+                "function_associations": [
+                    {"event_type": "viewer-request", "function_arn": routing_arn}
+                ],
+            },
             "ordered_cache_behaviors": ordered,
-            "custom_error_responses": [
-                {
-                    "error_code": code,
-                    "response_code": 200,
-                    "response_page_path": "/index.html",
-                    "error_caching_min_ttl": ERROR_CACHING_TTL,
-                }
-                for code in SPA_FALLBACK_CODES
-            ],
             "restrictions": {"geo_restriction": {"restriction_type": "none"}},
             "viewer_certificate": {
                 "acm_certificate_arn": certificate_arn,
                 "ssl_support_method": "sni-only",
                 "minimum_protocol_version": "TLSv1.2_2021",
-            },
-            "logging_config": {
-                "bucket": args.log_bucket_domain_name,
-                "prefix": f"cloudfront/{self._name}/",
-                "include_cookies": False,
             },
             "web_acl_id": acl,
         }

@@ -253,6 +253,17 @@ def _distribution(inputs: Inputs, ctx: Context) -> list[Charge]:
     ]
 
 
+@pricer("aws:cloudfront/function:Function", usage="cloudfrontFunction")
+def _cloudfront_function(inputs: Inputs, ctx: Context) -> list[Charge]:
+    invocations = ctx.use().requests
+    return [ctx.measured("cloudfront.functions.million", "invocations", invocations, 1e6)]
+
+
+@pricer("aws:cloudwatch/logDelivery:LogDelivery", usage="logDelivery")
+def _log_delivery(inputs: Inputs, ctx: Context) -> list[Charge]:
+    return [ctx.measured("logs.vendedToS3.gb", "logs delivered to S3", ctx.use().delivered_gb)]
+
+
 @pricer("aws:wafv2/webAcl:WebAcl", usage="wafWebAcl")
 def _web_acl(inputs: Inputs, ctx: Context) -> list[Charge]:
     rules = len(inputs.get("rules") or [])

@@ -130,6 +130,12 @@ class CloudFront(Section):
     """HTTPS requests a month. Default 1,000,000."""
 
 
+class LogDelivery(Section):
+    delivered_gb: float = Field(default=1, ge=0)
+    """GB of logs a vended log delivery (CloudFront standard logging v2) writes a month.
+    Default 1 (about 2 million requests' lines)."""
+
+
 class CognitoUserPool(Section):
     monthly_active_users: float = Field(default=1_000, ge=0)
     """Monthly active users. Default 1,000."""
@@ -204,6 +210,9 @@ class Usage(Section):
     ecr_repository: Storage = Storage()
     secret: Secret = Secret()
     cloudfront: CloudFront = CloudFront()
+    cloudfront_function: Requests = Requests()
+    """Invocations of a CloudFront Function (the default behaviour's requests)."""
+    log_delivery: LogDelivery = LogDelivery()
     waf_web_acl: Requests = Requests()
     cognito_user_pool: CognitoUserPool = CognitoUserPool()
     http_api: Requests = Requests()

@@ -825,11 +825,11 @@ class ContinuousDeploymentSettings(_Model):
 
 
 class EdgeSettings(_Model):
-    """CloudFront + WAF for the SPA (ADR 0013). Off until the data-store issue's
-    `cdn-assets` bucket is in the program: the distribution serves that bucket."""
+    """CloudFront + WAF for the SPA (ADR 0013), serving the data lake's `cdn-assets` bucket
+    and logging to its `access-logs` bucket."""
 
     enabled: bool = False
-    """Default: off in every profile until the `cdn-assets` bucket exists (see above)."""
+    """Default: off (a stack turns it on with its domain, hosted zone and release)."""
     domain_name: str | None = None
     """The SPA's host name (app.gam.example.org). Required when enabled."""
     hosted_zone_id: str | None = None
@@ -852,7 +852,8 @@ class EdgeSettings(_Model):
     blocked_countries: tuple[str, ...] = ()
     """ISO 3166 alpha-2 country codes WAF blocks. Default: none."""
     api_origin_domain: str | None = None
-    """The `/api/*` origin's host name. Default: the identity section's HTTP API."""
+    """The `/api/*` origin's host name. Default: the identity section's HTTP API (its
+    `execute-api` host), which checks the pool's tokens; none when identity is off."""
     waf_log_retention_days: int = 365
     """Retention of the WAF logs, a CloudWatch-allowed value. Default from the profile."""
     continuous_deployment: ContinuousDeploymentSettings = ContinuousDeploymentSettings()
@@ -901,12 +902,9 @@ class EdgeSettings(_Model):
             return self
         required = ("domain_name", "hosted_zone_id", "release")
         missing = [k for k in required if getattr(self, k) is None]
-        problems = [f"enabled needs {[to_camel(k) for k in missing]}"] if missing else []
-        problems.append(
-            "the edge serves the data-store issue's cdn-assets bucket, which this program "
-            "does not create yet; leave it off until it does (ADR 0013)"
-        )
-        raise ValueError("; ".join(problems))
+        if missing:
+            raise ValueError(f"enabled needs {[to_camel(k) for k in missing]}")
+        return self
 
 
 class IdentitySettings(_Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,10 +13,10 @@ from components import alarms, cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
-from components.data_lake import BUCKETS, DataLake, DataLakeArgs
+from components.data_lake import BUCKETS, BucketAccess, DataLake, DataLakeArgs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
-from components.edge import EdgeDeliveryArgs
+from components.edge import EdgeDelivery, EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
@@ -117,15 +117,17 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     )
     outputs.update(eks_outputs)
     clients = _clients(outputs)
-    stores = _data_stores(settings)
+    edge_access = _EdgeAccess() if settings.edge.enabled else None
+    stores = _data_stores(settings, edge_access.for_lake() if edge_access else {})
     outputs.update(stores.outputs)
     redis = _cache(settings, network, clients) if settings.cache.enabled else None
     if redis is not None:
         outputs["cacheEndpoint"] = redis.endpoint
         outputs["cacheUserName"] = pulumi.Output.from_input(redis.user_name)
-    flags = _identity(settings, network, outputs)
-    # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
-    # it off until that bucket is in this program; `edge_args` is its wiring then.
+    identity, flags = _identity(settings, network, outputs)
+    if edge_access is not None:
+        api = identity.api_domain if identity is not None else None
+        outputs.update(_edge(settings, stores.lake, edge_access, api))
     database = _database(settings, network, clients) if settings.database.enabled else None
     if database is not None:
         outputs.update(_database_outputs(database))
@@ -195,12 +197,12 @@ def _grafana(settings: Settings, network: Networking) -> GrafanaArgs | None:
 
 def _identity(
     settings: Settings, network: Networking, outputs: dict[str, pulumi.Output[Any]]
-) -> FeatureFlags | None:
+) -> tuple[Identity | None, FeatureFlags | None]:
     """The user pool, the HTTP API and the feature flags (ADR 0014); their outputs go
-    into `outputs`. Returns the flags, for the workload roles' grants."""
+    into `outputs`. Returns them, for the edge's API origin and the workload roles."""
     ident = settings.identity
     if not ident.enabled:
-        return None
+        return None, None
     net = settings.network
     identity = Identity(
         settings.name("identity"),
@@ -230,7 +232,7 @@ def _identity(
     outputs["apiEndpoint"] = identity.api_endpoint
     flags = settings.feature_flags
     if not flags.enabled:
-        return None
+        return identity, None
     feature_flags = FeatureFlags(
         settings.name("flags"),
         FeatureFlagsArgs(
@@ -250,7 +252,7 @@ def _identity(
             "deploymentStrategyId": feature_flags.deployment_strategy_id,
         }
     )
-    return feature_flags
+    return identity, feature_flags
 
 
 def _eks(
@@ -477,9 +479,10 @@ class Stores:
     outputs: dict[str, pulumi.Output[Any]]
 
 
-def _data_stores(settings: Settings) -> Stores:
-    """The data lake, the pipeline's queues and topic, the service repositories. The
-    workload roles get their grants in `_workload_roles`."""
+def _data_stores(settings: Settings, access: dict[str, BucketAccess]) -> Stores:
+    """The data lake (`access`: what the edge adds to its buckets), the pipeline's queues
+    and topic, the service repositories. The workload roles get their grants in
+    `_workload_roles`."""
     lake = settings.data_lake
     data_lake = DataLake(
         settings.name("data"),
@@ -490,6 +493,7 @@ def _data_stores(settings: Settings) -> Stores:
             access_logs=_lifecycle(lake.access_logs, lake),
             replica_region=lake.replica_region if lake.replicate else None,
             backup_retention_days=lake.backup_retention_days,
+            access=access,
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -652,13 +656,75 @@ def _service_alarms(
     return specs
 
 
+# --- the edge (issue 13, ADR 0013) --------------------------------------------------------
+
+
+Statements = list[dict[str, Any]]
+
+
+def _promised() -> tuple[pulumi.Output[Statements], Callable[[pulumi.Output[Statements]], None]]:
+    return pulumi.deferred_output()
+
+
+class _EdgeAccess:
+    """What the edge adds to the lake's buckets, promised before the lake exists and kept
+    once the edge does (its statements name the distributions, which need the bucket):
+    OAC reads and decrypts on `cdn-assets`, standard log deliveries on `access-logs`."""
+
+    def __init__(self) -> None:
+        self.reads, self._reads = _promised()
+        self.decrypts, self._decrypts = _promised()
+        self.writes, self._writes = _promised()
+        self.encrypts, self._encrypts = _promised()
+
+    def for_lake(self) -> dict[str, BucketAccess]:
+        return {
+            "cdn-assets": BucketAccess(policy_statements=self.reads, key_statements=self.decrypts),
+            "access-logs": BucketAccess(
+                policy_statements=self.writes, key_statements=self.encrypts
+            ),
+        }
+
+    def keep(self, edge: EdgeDelivery) -> None:
+        self._reads(edge.bucket_policy_statements)
+        self._decrypts(edge.key_policy_statements)
+        self._writes(edge.log_bucket_policy_statements)
+        self._encrypts(edge.log_key_policy_statements)
+
+
+def _edge(
+    settings: Settings, lake: DataLake, access: _EdgeAccess, api: pulumi.Input[str] | None
+) -> dict[str, pulumi.Output[Any]]:
+    """CloudFront + WAF for the SPA on the lake's cdn-assets bucket, `/api/*` to the API."""
+    assets, logs = lake.buckets["cdn-assets"], lake.access_logs
+    edge = EdgeDelivery(
+        settings.name("edge"),
+        edge_args(
+            settings,
+            assets_bucket_arn=assets.arn,
+            assets_bucket_regional_domain_name=assets.bucket.bucket_regional_domain_name,
+            log_bucket_arn=logs.arn,
+            log_bucket_policy=logs.policy,
+            api_origin_domain=api,
+        ),
+    )
+    access.keep(edge)
+    return {
+        "cdnDistributionId": edge.distribution_id,
+        "cdnDomainName": edge.distribution_domain_name,
+        "cdnWebAclArn": edge.web_acl_arn,
+        "apiWebAclArn": edge.api_web_acl_arn,
+    }
+
+
 def edge_args(
     settings: Settings,
     *,
     assets_bucket_arn: pulumi.Input[str],
     assets_bucket_regional_domain_name: pulumi.Input[str],
-    log_bucket_domain_name: pulumi.Input[str],
+    log_bucket_arn: pulumi.Input[str],
     api_origin_domain: pulumi.Input[str] | None,
+    log_bucket_policy: pulumi.Resource | None = None,
 ) -> EdgeDeliveryArgs:
     """EdgeDelivery's arguments from `gam:edge` and the buckets it serves and logs to;
     the API origin is `gam:edge.apiOriginDomain` when set, else `api_origin_domain`."""
@@ -669,7 +735,8 @@ def edge_args(
     return EdgeDeliveryArgs(
         assets_bucket_arn=assets_bucket_arn,
         assets_bucket_regional_domain_name=assets_bucket_regional_domain_name,
-        log_bucket_domain_name=log_bucket_domain_name,
+        log_bucket_arn=log_bucket_arn,
+        log_bucket_policy=log_bucket_policy,
         domain_name=edge.domain_name,
         hosted_zone_id=edge.hosted_zone_id,
         content_security_policy=edge.content_security_policy,

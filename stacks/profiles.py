@@ -20,7 +20,7 @@ EGRESS_DOMAINS = ("pypi.org", "files.pythonhosted.org")
 # in 2 AZs costs $16 a month and pays for itself only above ~420 GB a month of NAT data
 # (ADR 0007); image layers come from S3 through the free gateway endpoint anyway.
 DEV_INTERFACE_ENDPOINTS: tuple[str, ...] = ()
-# The SPA's development server (Vite) is dev's only sign-in origin until the edge is on.
+# The SPA's development server (Vite): dev's sign-in origin (the dev stack adds the edge's host).
 DEV_SPA = "http://localhost:5173"
 
 

@@ -24,7 +24,7 @@ from components.buckets import (
     write_document,
 )
 from components.buckets import problems as bucket_problems
-from components.data_lake import DataLake, DataLakeArgs, replication_document
+from components.data_lake import BucketAccess, DataLake, DataLakeArgs, replication_document
 from components.tags import standard_tags
 from gam_offline.engine import run_program
 from gam_offline.records import Record, RecordedResource
@@ -231,6 +231,67 @@ def test_an_invalid_lake_names_every_problem_before_creating_anything() -> None:
         DataLake("lake", args)
     found = "\n".join(caught.value.problems)
     assert "tags lack" in found and "raw: days must" in found and "backup_retention_days" in found
+
+
+READ = {"Sid": "Reader", "Effect": "Allow", "Principal": {"Service": "x.amazonaws.com"}}
+WRITE = {"Sid": "Writer", "Effect": "Allow", "Principal": {"Service": "y.amazonaws.com"}}
+
+
+def test_access_adds_statements_after_a_buckets_own_in_its_one_policy_and_its_key() -> None:
+    """What another component needs (given as Outputs, as the edge's are) joins the
+    bucket's policy after the TLS deny and the log deliveries, and its key's policy."""
+
+    def program() -> None:
+        DataLake(
+            "lake",
+            DataLakeArgs(
+                tags=TAGS,
+                access={
+                    "cdn-assets": BucketAccess(
+                        policy_statements=pulumi.Output.from_input([READ]),
+                        key_statements=pulumi.Output.from_input([READ]),
+                    ),
+                    "access-logs": BucketAccess(
+                        policy_statements=pulumi.Output.from_input([WRITE]),
+                        key_statements=[WRITE],
+                    ),
+                },
+            ),
+        )
+
+    record = run_program(program, stack="test", region="eu-west-1")
+
+    def statements(name: str) -> list[Any]:
+        return list(json.loads(named(record, name).plain_inputs()["policy"])["Statement"])
+
+    assets = named(record, "lake-cdn-assets-bucket").outputs["arn"]
+    assert statements("lake-cdn-assets-policy") == [tls_deny_statement(assets), READ]
+    assert [s["Sid"] for s in statements("lake-cdn-assets-key")] == [
+        "AccountAdministersTheKey",
+        "Reader",
+    ]
+    assert [s["Sid"] for s in statements("lake-access-logs-policy")] == [
+        "DenyInsecureTransport",
+        "S3ServerAccessLogs",
+        "S3Inventory",
+        "Writer",
+    ]
+    assert statements("lake-access-logs-key")[-1] == WRITE
+    assert statements("lake-raw-policy") == [
+        tls_deny_statement(named(record, "lake-raw-bucket").outputs["arn"])
+    ]
+    policies = record.by_type("aws:s3/bucketPolicy:BucketPolicy")
+    assert len(policies) == len(record.by_type(BUCKET))  # one policy a bucket
+
+
+def test_access_to_a_bucket_the_lake_does_not_have_is_refused() -> None:
+    args = DataLakeArgs(tags=TAGS, access={"cdn": BucketAccess()})
+    with pytest.raises(InvalidArgs) as caught:
+        DataLake("lake", args)
+    assert caught.value.problems == [
+        "access names ['cdn'], which are not buckets of the lake "
+        "('access-logs', 'raw', 'processed', 'cdn-assets')"
+    ]
 
 
 # --- the lake in every stack -----------------------------------------------------------

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+import dukpy
 import pulumi
 import pytest
 from hypothesis import given
@@ -16,17 +17,22 @@ from hypothesis import strategies as st
 
 from components.base import InvalidArgs
 from components.edge import (
+    API_PATH,
     ASSETS_PATH,
     CACHING_DISABLED,
     EDGE_REGION,
+    INDEX,
+    LOG_FIELDS,
     MANAGED_RULE_GROUPS,
     ONE_YEAR,
+    SPA_ROUTING_CODE,
     STAGING_HEADER,
     TYPE_TOKEN,
     EdgeDelivery,
     EdgeDeliveryArgs,
     oac_statement,
     problems,
+    spa_uri,
     waf_rules,
 )
 from components.tags import standard_tags
@@ -39,13 +45,14 @@ TAGS = standard_tags(
     project="gam-platform", environment="test", owner="platform", cost_center="cc-42"
 )
 BUCKET_ARN = "arn:aws:s3:::gam-test-cdn-assets"
+LOG_BUCKET_ARN = "arn:aws:s3:::gam-test-access-logs"
 CSP = "default-src 'self'; frame-ancestors 'none'"
 ZONE = "Z0123456789ABCDEFGHIJ"
 # dev-like: no continuous deployment, no API origin, nothing blocked by country
 PLAIN = EdgeDeliveryArgs(
     assets_bucket_arn=BUCKET_ARN,
     assets_bucket_regional_domain_name="gam-test-cdn-assets.s3.eu-west-1.amazonaws.com",
-    log_bucket_domain_name="gam-test-access-logs.s3.amazonaws.com",
+    log_bucket_arn=LOG_BUCKET_ARN,
     domain_name="app.gam.example.org",
     hosted_zone_id=ZONE,
     content_security_policy=CSP,
@@ -83,6 +90,11 @@ ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY = "aws:kms/key:Key"
 PROVIDER = "pulumi:providers:aws"
+FUNCTION = "aws:cloudfront/function:Function"
+LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+ACCOUNT = "123456789012"
 
 
 @functools.cache
@@ -91,6 +103,8 @@ def record_of(variant: str) -> Record:
         edge = EdgeDelivery("edge", VARIANTS[variant])
         pulumi.export("bucketPolicyStatements", edge.bucket_policy_statements)
         pulumi.export("keyPolicyStatements", edge.key_policy_statements)
+        pulumi.export("logBucketPolicyStatements", edge.log_bucket_policy_statements)
+        pulumi.export("logKeyPolicyStatements", edge.log_key_policy_statements)
 
     return run_program(program, stack="test", region="eu-west-1")
 
@@ -134,11 +148,21 @@ def test_registers_exactly_these_resources() -> None:
         ACL_LOGGING: 2,
         LOG_GROUP: 2,
         KEY: 2,
+        FUNCTION: 1,
+        LOG_DESTINATION: 1,
     }
-    assert Counter(r.type for r in record_of("plain").resources) == {**common, DISTRIBUTION: 1}
+    # a log delivery source and a delivery per distribution
+    assert Counter(r.type for r in record_of("plain").resources) == {
+        **common,
+        DISTRIBUTION: 1,
+        LOG_SOURCE: 1,
+        LOG_DELIVERY: 1,
+    }
     assert Counter(r.type for r in record_of("full").resources) == {
         **common,
         DISTRIBUTION: 2,
+        LOG_SOURCE: 2,
+        LOG_DELIVERY: 2,
         CD_POLICY: 1,
         REQUEST_POLICY: 1,
     }
@@ -171,17 +195,89 @@ def test_versioned_assets_are_immutable_for_a_year_and_the_app_shell_lives_a_min
     ]
 
 
-def test_spa_routes_fall_back_to_index_html_with_200(
+def test_spa_routes_get_index_html_from_a_function_on_the_default_behaviour_alone(
     variant: tuple[EdgeDeliveryArgs, Record],
 ) -> None:
     _, record = variant
+    function = record.one(FUNCTION)
+    assert inputs(function)["code"] == SPA_ROUTING_CODE
+    assert inputs(function)["runtime"] == "cloudfront-js-2.0"
+    assert inputs(function)["publish"] is True  # associations run the LIVE stage
     for distribution in record.by_type(DISTRIBUTION):
-        responses = inputs(distribution)["customErrorResponses"]
-        assert {(r["errorCode"], r["responseCode"], r["responsePagePath"]) for r in responses} == {
-            (403, 200, "/index.html"),
-            (404, 200, "/index.html"),
-        }
+        paths = behaviours(distribution)
+        assert paths["default"]["functionAssociations"] == [
+            {"eventType": "viewer-request", "functionArn": function.outputs["arn"]}
+        ]
+        for path in set(paths) - {"default"}:  # /assets/* and /api/* reach their origins as asked
+            assert not paths[path].get("functionAssociations"), path
         assert inputs(distribution)["defaultRootObject"] == "index.html"
+
+
+def test_api_errors_reach_the_viewer_unchanged_with_no_distribution_wide_error_pages() -> None:
+    """CloudFront's custom error responses apply to every behaviour: a 403 or 404 from the
+    API under /api/* would become the app shell with 200. There are none."""
+    record = record_of("full")
+    for distribution in record.by_type(DISTRIBUTION):
+        assert not inputs(distribution).get("customErrorResponses")
+        api = behaviours(distribution)[API_PATH]
+        assert api["targetOriginId"] == "api" and not api.get("functionAssociations")
+
+
+SEGMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_~%", min_size=1, max_size=12)
+
+
+@given(folders=st.lists(SEGMENT, max_size=4), route=SEGMENT, trailing=st.booleans())
+def test_a_path_whose_last_segment_has_no_dot_is_an_spa_route(
+    folders: list[str], route: str, trailing: bool
+) -> None:
+    uri = "/" + "/".join([*folders, route]) + ("/" if trailing else "")
+    assert spa_uri(uri) == INDEX
+
+
+@given(folders=st.lists(SEGMENT, max_size=4), stem=SEGMENT, extension=SEGMENT)
+def test_a_path_to_a_file_is_asked_of_the_bucket_unchanged(
+    folders: list[str], stem: str, extension: str
+) -> None:
+    uri = "/" + "/".join([*folders, f"{stem}.{extension}"])
+    assert spa_uri(uri) == uri
+    assert spa_uri(spa_uri(uri)) == spa_uri(uri)
+
+
+def test_the_routing_rule_on_examples() -> None:
+    assert spa_uri("/") == INDEX
+    assert spa_uri("/maps/42") == INDEX
+    assert spa_uri("/v1.2/layers") == INDEX  # a dot in a folder does not make a file
+    assert spa_uri("/favicon.ico") == "/favicon.ico"
+    assert spa_uri("/index.html") == INDEX
+    assert spa_uri("/.well-known/security.txt") == "/.well-known/security.txt"
+
+
+ROUTING_SAMPLES = [
+    "/",
+    "/index.html",
+    "/maps/42",
+    "/maps/42/",
+    "/v1.2/layers",
+    "/favicon.ico",
+    "/assets/app.3f2a1b.js",
+    "/.well-known/security.txt",
+    "/a.b/c",
+    "/users/jane.doe",
+    "/%2e%2e/x",
+]
+
+
+def test_the_functions_javascript_routes_exactly_as_the_rule_says() -> None:
+    """The code CloudFront runs, run by Duktape (ECMAScript 5.1, as CloudFront Functions'
+    runtime), against `spa_uri` on the same paths."""
+    routed = dukpy.evaljs(
+        [
+            SPA_ROUTING_CODE,
+            "dukpy.uris.map(function (u) { return handler({request: {uri: u}}).uri; })",
+        ],
+        uris=ROUTING_SAMPLES,
+    )
+    assert routed == [spa_uri(u) for u in ROUTING_SAMPLES]
 
 
 def test_every_behaviour_sends_hsts_preload_the_csp_nosniff_deny_and_a_referrer_policy(
@@ -223,11 +319,6 @@ def test_viewers_get_https_tls12_2021_http2_ipv6_compression_and_the_price_class
         assert props["priceClass"] == args.price_class
         # HTTP/3 unless continuous deployment is on (CloudFront supports it on neither side)
         assert props["httpVersion"] == ("http2" if args.continuous_deployment else "http2and3")
-        assert props["loggingConfig"] == {
-            "bucket": args.log_bucket_domain_name,
-            "prefix": "cloudfront/edge/",
-            "includeCookies": False,
-        }
     assert inputs(primary(record))["aliases"] == [args.domain_name]
 
 
@@ -243,15 +334,86 @@ def test_assets_are_read_through_origin_access_control_and_the_policy_admits_onl
         assets = next(o for o in inputs(distribution)["origins"] if o["originId"] == "assets")
         assert assets["originAccessControlId"] == oac.id
         assert "s3OriginConfig" not in assets
-    arns = sorted(d.outputs["arn"] for d in distributions)
-    (statement,) = record.outputs["bucketPolicyStatements"]
-    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    assert statement["Action"] == "s3:GetObject"
-    assert statement["Resource"] == f"{BUCKET_ARN}/*"
-    assert sorted(statement["Condition"]["StringEquals"]["AWS:SourceArn"]) == arns
-    (key,) = record.outputs["keyPolicyStatements"]
-    assert key["Action"] == "kms:Decrypt"
-    assert sorted(key["Condition"]["StringEquals"]["AWS:SourceArn"]) == arns
+    arns = [d.outputs["arn"] for d in distributions]  # the primary's, then staging's
+    readers = {"StringEquals": {"AWS:SourceArn": sorted(arns)}}
+    statements = record.outputs["bucketPolicyStatements"]
+    for statement in statements:  # order of the two ARNs aside, exactly these
+        statement["Condition"]["StringEquals"]["AWS:SourceArn"].sort()
+    assert statements == [
+        {
+            "Sid": "CloudFrontReadsForTheSpaDistributionOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": f"{BUCKET_ARN}/*",
+            "Condition": readers,
+        }
+    ]
+    keys = record.outputs["keyPolicyStatements"]
+    for statement in keys:
+        statement["Condition"]["StringEquals"]["AWS:SourceArn"].sort()
+    assert keys == [
+        {
+            "Sid": "CloudFrontDecryptsForTheSpaDistributionOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": readers,
+        }
+    ]
+
+
+def test_access_logs_go_to_the_log_bucket_by_standard_logging_v2_without_acls_or_cookies(
+    variant: tuple[EdgeDeliveryArgs, Record],
+) -> None:
+    _, record = variant
+    provider = record.one(PROVIDER)
+    destination = record.one(LOG_DESTINATION)
+    assert inputs(destination)["deliveryDestinationConfiguration"] == {
+        "destinationResourceArn": f"{LOG_BUCKET_ARN}/cloudfront"
+    }
+    sources = {inputs(s)["resourceArn"]: s for s in record.by_type(LOG_SOURCE)}
+    distributions = record.by_type(DISTRIBUTION)
+    assert set(sources) == {d.outputs["arn"] for d in distributions}
+    deliveries = {inputs(d)["deliverySourceName"]: d for d in record.by_type(LOG_DELIVERY)}
+    assert set(deliveries) == {inputs(s)["name"] for s in sources.values()}
+    for source in sources.values():
+        assert inputs(source)["logType"] == "ACCESS_LOGS"
+        delivery = deliveries[inputs(source)["name"]]
+        assert inputs(delivery)["deliveryDestinationArn"] == destination.outputs["arn"]
+        assert inputs(delivery)["recordFields"] == list(LOG_FIELDS)
+        assert "cs(Cookie)" not in inputs(delivery)["recordFields"]
+        # CloudFront's deliveries are configured in us-east-1
+        for resource in (source, delivery, destination):
+            assert resource.options["provider"] == f"{provider.urn}::{provider.id}"
+            assert resource.outputs["arn"].startswith(f"arn:aws:logs:{EDGE_REGION}:")
+    for distribution in distributions:  # legacy logging would need ACLs on the bucket
+        assert "loggingConfig" not in inputs(distribution)
+    source_arns = sorted(s.outputs["arn"] for s in sources.values())
+    (statement,) = record.outputs["logBucketPolicyStatements"]
+    statement["Condition"]["ArnLike"]["aws:SourceArn"].sort()
+    assert statement == {
+        "Sid": "CloudFrontStandardLogsForTheSpaDistributionsOnly",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{LOG_BUCKET_ARN}/cloudfront/*",
+        "Condition": {
+            "StringEquals": {
+                "aws:SourceAccount": ACCOUNT,
+                "s3:x-amz-acl": "bucket-owner-full-control",
+            },
+            "ArnLike": {"aws:SourceArn": source_arns},
+        },
+    }
+    (key,) = record.outputs["logKeyPolicyStatements"]
+    key["Condition"]["ArnLike"]["aws:SourceArn"].sort()
+    assert key["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert key["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": source_arns},
+    }
 
 
 @given(
@@ -318,7 +480,7 @@ def test_continuous_deployment_sends_a_weight_or_a_header_to_the_staging_distrib
     assert {**paths["staging"], "originPath": ""} == {**paths["primary"], "originPath": ""}
     shared = [
         *("defaultCacheBehavior", "orderedCacheBehaviors", "viewerCertificate", "webAclId"),
-        *("loggingConfig", "customErrorResponses", "httpVersion", "priceClass"),
+        *("httpVersion", "priceClass"),
     ]
     assert {k: inputs(staging)[k] for k in shared} == {
         k: inputs(primary(record))[k] for k in shared

@@ -377,6 +377,22 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         200 * p("cloudfront.dataOut.gb") + 500 * p("cloudfront.https.10k"),
     ),
     (
+        "aws:cloudfront/function:Function",
+        {"runtime": "cloudfront-js-2.0", "publish": True},
+        {"cloudfrontFunction": {"requests": 30_000_000}},
+        Facts(),
+        0,
+        30 * p("cloudfront.functions.million"),
+    ),
+    (
+        "aws:cloudwatch/logDelivery:LogDelivery",
+        {"deliverySourceName": "gam-prod-edge-distribution-logs"},
+        {"logDelivery": {"deliveredGb": 4}},
+        Facts(),
+        0,
+        4 * p("logs.vendedToS3.gb"),
+    ),
+    (
         "aws:wafv2/webAcl:WebAcl",
         {"rules": [{"name": "a"}, {"name": "b"}, {"name": "c"}]},
         {"wafWebAcl": {"requests": 10_000_000}},

@@ -53,16 +53,19 @@ def test_each_tier_has_its_identity_and_flag_rollout(
         ("prod", "PriceClass_200", 2000, (True, "weight")),
     ],
 )
-def test_each_tier_has_its_edge_profile_and_the_edge_is_off_until_the_bucket_exists(
+def test_each_tier_has_its_edge_profile_and_the_edge_needs_its_host_zone_and_release(
     stack: str, price: str, limit: int, deploy: tuple[bool, str]
 ) -> None:
     edge = settings.load(stack, tier_config(stack)).edge
-    assert edge.enabled is False
+    assert edge.enabled is False  # a stack turns it on with its own names
     assert (edge.price_class, edge.rate_limit) == (price, limit)
     assert (edge.continuous_deployment.enabled, edge.continuous_deployment.traffic) == deploy
     found = problems(stack, tier_config(stack, **{"gam:edge": {"enabled": True}}))
-    assert "domainName" in found["gam:edge"] and "release" in found["gam:edge"]
-    assert "cdn-assets" in found["gam:edge"]
+    assert "domainName" in found["gam:edge"] and "hostedZoneId" in found["gam:edge"]
+    assert "release" in found["gam:edge"]
+    named = {"domainName": "app.gam.example.org", "hostedZoneId": "Z01", "release": "r1"}
+    on = settings.load(stack, tier_config(stack, **{"gam:edge": {"enabled": True, **named}}))
+    assert on.edge.enabled and on.edge.release == "r1"
 
 
 def test_dev_signs_in_on_the_local_dev_server_and_other_tiers_must_name_their_urls() -> None:
@@ -148,7 +151,7 @@ def test_edge_args_carry_the_settings_and_the_stacks_protection(
         loaded.model_copy(update={"edge": edge}),
         assets_bucket_arn="arn:aws:s3:::b",
         assets_bucket_regional_domain_name="b.s3.eu-west-1.amazonaws.com",
-        log_bucket_domain_name="l.s3.amazonaws.com",
+        log_bucket_arn="arn:aws:s3:::l",
         api_origin_domain="a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
     )
     assert (args.rate_limit, args.blocked_countries) == (limit, tuple(countries))
@@ -157,3 +160,4 @@ def test_edge_args_carry_the_settings_and_the_stacks_protection(
     assert args.api_origin_domain == "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
     assert (args.release, args.staging_release) == ("2026.12.1", "2026.12.2")
     assert args.tags == loaded.tags
+    assert (args.assets_bucket_arn, args.log_bucket_arn) == ("arn:aws:s3:::b", "arn:aws:s3:::l")

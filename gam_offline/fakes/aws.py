@@ -838,6 +838,47 @@ def _origin_access_control(inputs: Inputs, ctx: FakeContext) -> Outputs:
     }
 
 
+@fake("aws:cloudfront/function:Function")
+def _cloudfront_function(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """Published to LIVE when `publish` is set; ARNs by name, global like CloudFront's."""
+    return {
+        "arn": f"arn:{PARTITION}:cloudfront::{ctx.account}:function/{ctx.resource_id}",
+        "etag": _hex(ctx, "etag")[:14].upper(),
+        "liveStageEtag": _hex(ctx, "live")[:14].upper() if inputs.get("publish") else "",
+        "status": "UNASSOCIATED",
+    }
+
+
+# --- CloudWatch Logs vended log delivery (CloudFront standard logging v2) ----------------
+
+
+@fake("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+def _log_delivery_source(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    arn = str(inputs.get("resourceArn") or "")
+    return {
+        "arn": _arn(ctx, "logs", f"delivery-source:{ctx.resource_id}"),
+        "service": arn.split(":")[2] if arn.count(":") >= 2 else "",
+    }
+
+
+@fake("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+def _log_delivery_destination(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    target = str(
+        (inputs.get("deliveryDestinationConfiguration") or {}).get("destinationResourceArn")
+    )
+    kinds = {"s3": "S3", "logs": "CWL", "firehose": "FH"}
+    return {
+        "arn": _arn(ctx, "logs", f"delivery-destination:{ctx.resource_id}"),
+        "deliveryDestinationType": kinds.get(target.split(":")[2] if ":" in target else "", "S3"),
+    }
+
+
+@fake("aws:cloudwatch/logDelivery:LogDelivery")
+def _log_delivery(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    delivery_id = _hex(ctx, "delivery")[:16]
+    return {"id": delivery_id, "arn": _arn(ctx, "logs", f"delivery:{delivery_id}")}
+
+
 @fake("aws:acm/certificate:Certificate")
 def _certificate(inputs: Inputs, ctx: FakeContext) -> Outputs:
     """A DNS-validated certificate: one CNAME per name to prove control of the domain."""

@@ -119,6 +119,20 @@ def acl_logging(links: dict[str, Resource] | None = None, **props: Any) -> Resou
     return resource(edge.WEB_ACL_LOGGING, "edge-acl-logs", {**defaults, **props}, links)
 
 
+def log_source(links: dict[str, Resource] | None = None, **props: Any) -> Resource:
+    defaults = {"name": "edge-logs", "logType": "ACCESS_LOGS"}
+    return resource(edge.LOG_SOURCE, "edge-logs", {**defaults, **props}, links)
+
+
+def log_delivery(links: dict[str, Resource] | None = None, **props: Any) -> Resource:
+    defaults = {"deliveryDestinationArn": "arn:aws:logs:us-east-1:1:delivery-destination:logs"}
+    return resource(edge.LOG_DELIVERY, "edge-logs-delivery", {**defaults, **props}, links)
+
+
+V2 = distribution(loggingConfig=None)
+DIST_ARN = str(V2.get("arn"))
+
+
 CASES = [
     Case(
         "cloudfront-viewer-https",
@@ -143,8 +157,24 @@ CASES = [
     Case("cloudfront-waf-attached", distribution(), (Break("webAclId"), Break("webAclId", ""))),
     Case(
         "cloudfront-access-logging",
-        distribution(),
+        [distribution()],
         (Break("loggingConfig"), Break("loggingConfig.bucket")),
+    ),
+    Case(  # standard logging v2: a delivery source of the distribution with a delivery
+        "cloudfront-access-logging",
+        [V2, log_source(resourceArn=DIST_ARN), log_delivery(deliverySourceName="edge-logs")],
+        (
+            Break("resourceArn", f"{DIST_ARN}-other", index=1),
+            Break("resourceArn", index=1),
+            Break("logType", "CONNECTION_LOGS", index=1),
+            Break("deliverySourceName", "other-logs", index=2),
+            Break("deliverySourceName", index=2),
+        ),
+    ),
+    Case(  # in a preview the ARNs are unknown: property dependencies link them
+        "cloudfront-access-logging",
+        [V2, log_source({"resourceArn": V2}), log_delivery({"deliverySourceName": log_source()})],
+        (),
     ),
     Case(
         "cloudfront-s3-origin-oac",

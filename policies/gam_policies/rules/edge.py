@@ -8,7 +8,15 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from gam_policies.framework import Context, Resource, Rule, dig, fsbp, require_set
+from gam_policies.framework import (
+    Context,
+    Resource,
+    Rule,
+    dig,
+    fsbp,
+    references,
+    require_set,
+)
 from gam_policies.rules._shared import (
     as_list,
     linked_nested,
@@ -22,6 +30,8 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
 
 SECURE_VIEWER_POLICIES = ("https-only", "redirect-to-https")
 # CloudFront security policies at least as strict as TLSv1.2_2021.
@@ -67,8 +77,26 @@ def _waf_attached(resource: Resource, ctx: Context) -> Iterator[str]:
     yield from require_set(resource, "webAclId", "no WAF web ACL is attached")
 
 
-def _access_logging(resource: Resource, ctx: Context) -> Iterator[str]:
-    yield from require_set(resource, "loggingConfig.bucket", "access logging is off")
+def _access_logging(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    """Standard logging, legacy (`loggingConfig.bucket`) or v2: a CloudWatch Logs delivery
+    source of the distribution's ACCESS_LOGS with a delivery that takes it somewhere."""
+    deliveries = of_type(resources, LOG_DELIVERY)
+    sources = [
+        s
+        for s in of_type(resources, LOG_SOURCE)
+        if s.get("logType") == "ACCESS_LOGS"
+        and any(references(d, "deliverySourceName", s) for d in deliveries)
+    ]
+    for dist in of_type(resources, DISTRIBUTION):
+        if dist.get("loggingConfig.bucket"):
+            continue
+        if any(references(s, "resourceArn", dist) for s in sources):
+            continue
+        yield (
+            dist.urn,
+            "access logging is off: `loggingConfig.bucket` is unset and no LogDeliverySource "
+            "of its ACCESS_LOGS has a LogDelivery.",
+        )
 
 
 def _s3_origins_use_oac(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -226,13 +254,19 @@ RULES = [
         ),
         severity="medium",
         remediation=(
-            "Set `logging_config=aws.cloudfront.DistributionLoggingConfigArgs(bucket=...)` on "
-            "aws.cloudfront.Distribution with a logs bucket's regional domain name."
+            "Use standard logging v2: an aws.cloudwatch.LogDeliverySource (`log_type="
+            "'ACCESS_LOGS'`, `resource_arn=distribution.arn`, in us-east-1) and an "
+            "aws.cloudwatch.LogDelivery with `delivery_source_name=source.name` to a "
+            "LogDeliveryDestination (an S3 bucket, no ACLs needed); or legacy logging, "
+            "`logging_config.bucket` on aws.cloudfront.Distribution (the bucket needs ACLs)."
         ),
         controls=(fsbp("CloudFront.5"),),
-        resource_types=(DISTRIBUTION,),
-        check=_access_logging,
-        reads={DISTRIBUTION: ("loggingConfig.bucket",)},
+        stack_check=_access_logging,
+        reads={
+            DISTRIBUTION: ("id", "arn", "loggingConfig.bucket"),
+            LOG_SOURCE: ("id", "arn", "name", "logType", "resourceArn"),
+            LOG_DELIVERY: ("deliverySourceName",),
+        },
     ),
     Rule(
         name="cloudfront-s3-origin-oac",
