@@ -10,6 +10,7 @@ import pulumi
 from components import cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
+from components.chaos import ChaosDrills, ChaosDrillsArgs, PodFault
 from components.cluster_services import ClusterServices, ClusterServicesArgs
 from components.data_lake import DataLake, DataLakeArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
@@ -24,12 +25,14 @@ from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
 from components.postgis import PostgisDatabase, PostgisDatabaseArgs
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
+from components.synthetics import CanarySpec, Synthetics, SyntheticsArgs
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     """Create the stack's components; return the stack outputs."""
+    built: dict[str, Any] = {}  # components the drills target (`_drills`)
     net = settings.network
     network = Networking(
         settings.name("network"),
@@ -89,7 +92,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
-    outputs.update(_eks(settings, network))
+    outputs.update(_eks(settings, network, built))
     outputs.update(_data_stores(settings))
     if settings.cache.enabled:
         outputs.update(_cache(settings, network, _clients(outputs)))
@@ -137,6 +140,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
                 tags=settings.tags,
             ),
         )
+        built["apiErrorsAlarmArn"] = identity.api_errors_alarm_arn
         outputs["userPoolId"] = identity.user_pool_id
         outputs["spaClientId"] = identity.client_id
         outputs["tokenIssuer"] = identity.issuer
@@ -166,7 +170,9 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
     # it off until that bucket is in this program; `edge_args` is its wiring then.
     if settings.database.enabled:
-        outputs.update(_database(settings, network, _clients(outputs)))
+        outputs.update(_database(settings, network, _clients(outputs), built))
+    if obs.enabled:
+        outputs.update(_drills(settings, network, observability, outputs, built))
     if settings.fargate.enabled:
         fallback = FargateFallback(
             settings.name("fargate"),
@@ -181,7 +187,9 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     return outputs
 
 
-def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
+def _eks(
+    settings: Settings, network: Networking, built: dict[str, Any] | None = None
+) -> dict[str, pulumi.Output[Any]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings."""
     eks = settings.eks
     if not eks.enabled:
@@ -211,6 +219,8 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
             tags=settings.tags,
         ),
     )
+    if built is not None:
+        built["eks"] = cluster
     plan = cidr.plan(settings.network.vpc_cidr, settings.network.az_count)
     namespaces = WorkloadNamespaces(
         settings.name("workloads"),
@@ -265,6 +275,7 @@ def _database(
     settings: Settings,
     network: Networking,
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = DATABASE_CLIENTS,
+    built: dict[str, Any] | None = None,
 ) -> dict[str, pulumi.Output[Any]]:
     """PostgreSQL with PostGIS in the data subnets (ADR 0015)."""
     db = settings.database
@@ -300,6 +311,8 @@ def _database(
             tags=settings.tags,
         ),
     )
+    if built is not None:
+        built["database"] = database
     return {
         "databaseEndpoint": database.endpoint,
         "databaseReaderEndpoints": database.reader_endpoints,
@@ -309,6 +322,99 @@ def _database(
         "databaseSecurityGroupId": database.security_group_id,
         "databaseKmsKeyArn": database.kms_key_arn,
     }
+
+
+# --- synthetics and chaos drills (issue 12, ADR 0019) --------------------------------------
+
+
+def _drills(
+    settings: Settings,
+    network: Networking,
+    observability: ObservabilityStack,
+    outputs: dict[str, pulumi.Output[Any]],
+    built: dict[str, Any],
+) -> dict[str, pulumi.Output[Any]]:
+    """Canaries for the URLs that are set, alarmed through the observability stack; the
+    FIS drills, stopping on those alarms (and the API's), on what the stack has."""
+    syn, chaos = settings.observability.synthetics, settings.observability.chaos
+    canaries = []
+    if syn.enabled and syn.spa_url:
+        canaries.append(
+            CanarySpec(
+                name="spa",
+                script="spa",
+                handler="spa_check.handler",
+                url=syn.spa_url,
+                severity=syn.severity,
+            )
+        )
+    if syn.enabled and syn.api_url:
+        canaries.append(
+            CanarySpec(
+                name="api",
+                script="api",
+                handler="api_check.handler",
+                url=syn.api_url,
+                environment={"API_URL": syn.api_url, "API_PATHS": ",".join(syn.api_paths)},
+                severity=syn.severity,
+                in_vpc=syn.api_in_vpc,
+            )
+        )
+    result: dict[str, pulumi.Output[Any]] = {}
+    stop_alarms: list[pulumi.Input[str]] = []
+    if canaries:
+        synthetics = Synthetics(
+            settings.name("synthetics"),
+            SyntheticsArgs(
+                canaries=canaries,
+                add_alarms=observability.add_alarms,
+                log_bucket=outputs["bucketNames"].apply(lambda names: names["access-logs"]),
+                # under the lake's name: its access-log bucket admits `<lake>-*` sources
+                artifacts_bucket=settings.name("data", "canaries"),
+                every_minutes=syn.every_minutes,
+                retention_days=syn.retention_days,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_subnet_ids,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        result["canaryNames"] = pulumi.Output.from_input(synthetics.canary_names)
+        stop_alarms += list(synthetics.alarm_arns.values())
+    if not chaos.enabled:
+        return result
+    if "apiErrorsAlarmArn" in built:
+        stop_alarms.append(built["apiErrorsAlarmArn"])
+    cluster, database = built.get("eks"), built.get("database")
+    worker = cluster is not None and "worker" in cluster.node_group_arns
+    namespace = getattr(settings.workloads.namespaces, chaos.pod_namespace)
+    drills = ChaosDrills(
+        settings.name("chaos"),
+        ChaosDrillsArgs(
+            stop_alarm_arns=stop_alarms,
+            node_group_arn=cluster.node_group_arns["worker"] if worker else None,
+            node_group_name=cluster.node_group_names["worker"] if worker else None,
+            node_termination_percent=chaos.node_termination_percent,
+            pod_fault=PodFault(
+                cluster_name=cluster.cluster_name,
+                cluster_arn=cluster.cluster_arn,
+                provider=cluster.provider,
+                namespace=namespace,
+                selector=chaos.pod_selector,
+                percent=chaos.pod_percent,
+            )
+            if cluster is not None
+            else None,
+            database_instance_arn=database.instance.arn
+            if database is not None and chaos.database
+            else None,
+            database_failover=settings.database.multi_az,
+            log_retention_days=chaos.log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return result | {"chaosTemplateIds": pulumi.Output.from_input(drills.template_ids)}
 
 
 # --- data stores, messaging, registries (issue 11) ----------------------------------------

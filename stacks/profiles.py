@@ -190,6 +190,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "slos": SLOS,
             "logRetentionDays": 30,
             "traceSamplingRate": 1,
+            "synthetics": {"everyMinutes": 30, "retentionDays": 7},
+            "chaos": {"enabled": False, "logRetentionDays": 30},
         },
         "edge": {
             "priceClass": "PriceClass_100",
@@ -246,6 +248,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "slos": SLOS,
             "logRetentionDays": 90,
             "traceSamplingRate": 0.1,
+            "synthetics": {"everyMinutes": 10, "retentionDays": 30},
+            "chaos": {"enabled": True, "logRetentionDays": 90},
         },
         "edge": {
             "priceClass": "PriceClass_100",
@@ -299,6 +303,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "slos": SLOS,
             "logRetentionDays": 365,
             "traceSamplingRate": 0.05,
+            "synthetics": {"everyMinutes": 5, "retentionDays": 90},
+            "chaos": {"enabled": False, "logRetentionDays": 365},
         },
         "edge": {
             "priceClass": "PriceClass_200",

@@ -53,6 +53,11 @@ def _network_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return _object(inputs, ctx)
 
 
+@fake("kubernetes:core/v1:ServiceAccount")
+def _service_account(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    return _object(inputs, ctx)
+
+
 @fake("kubernetes:rbac.authorization.k8s.io/v1:Role")
 def _role(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return _object(inputs, ctx)
