@@ -220,6 +220,11 @@ def database_policy(instance_arn: str) -> dict[str, Any]:
     }
 
 
+def _snake(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule as written in the FIS guide (`apiGroups`) as PolicyRuleArgs takes it."""
+    return {re.sub(r"([A-Z])", r"_\1", k).lower(): v for k, v in rule.items()}
+
+
 def stop_conditions(alarm_arns: Sequence[pulumi.Input[str]]) -> list[Any]:
     return [
         aws.fis.ExperimentTemplateStopConditionArgs(source="aws:cloudwatch:alarm", value=arn)
@@ -404,38 +409,35 @@ class ChaosDrills(GamComponent):
         )
         in_cluster = self.child_opts(provider=fault.provider)
         labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "gam"}
-        metadata = {"namespace": fault.namespace, "labels": labels}
+
+        def metadata(name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=fault.namespace, labels=labels)
+
         account = k8s.core.v1.ServiceAccount(
             self.child_name("fis-service-account"),
-            metadata={**metadata, "name": FIS_SERVICE_ACCOUNT},
+            metadata=metadata(FIS_SERVICE_ACCOUNT),
             automount_service_account_token=True,
             opts=in_cluster,
         )
         k8s_role = k8s.rbac.v1.Role(
             self.child_name("fis-role"),
-            metadata={**metadata, "name": "fis-experiment"},
-            rules=[dict(rule) for rule in POD_FAULT_RULES],
+            metadata=metadata(FIS_KUBERNETES_USER),
+            rules=[k8s.rbac.v1.PolicyRuleArgs(**_snake(rule)) for rule in POD_FAULT_RULES],
             opts=in_cluster,
         )
         binding = k8s.rbac.v1.RoleBinding(
             self.child_name("fis-role-binding"),
-            metadata={**metadata, "name": "fis-experiment"},
-            role_ref={
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "Role",
-                "name": "fis-experiment",
-            },
+            metadata=metadata(FIS_KUBERNETES_USER),
+            role_ref=k8s.rbac.v1.RoleRefArgs(
+                api_group="rbac.authorization.k8s.io", kind="Role", name=FIS_KUBERNETES_USER
+            ),
             subjects=[
-                {
-                    "kind": "ServiceAccount",
-                    "name": FIS_SERVICE_ACCOUNT,
-                    "namespace": fault.namespace,
-                },
-                {
-                    "kind": "User",
-                    "name": FIS_KUBERNETES_USER,
-                    "apiGroup": "rbac.authorization.k8s.io",
-                },
+                k8s.rbac.v1.SubjectArgs(
+                    kind="ServiceAccount", name=FIS_SERVICE_ACCOUNT, namespace=fault.namespace
+                ),
+                k8s.rbac.v1.SubjectArgs(
+                    kind="User", name=FIS_KUBERNETES_USER, api_group="rbac.authorization.k8s.io"
+                ),
             ],
             opts=self.child_opts(provider=fault.provider, depends_on=[k8s_role, account]),
         )

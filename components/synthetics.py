@@ -99,7 +99,7 @@ class SyntheticsArgs:
     vpc_id: pulumi.Input[str] | None = None
     """For canaries in the VPC: the VPC, with `subnet_ids`."""
 
-    subnet_ids: Sequence[pulumi.Input[str]] = ()
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """For canaries in the VPC: the private subnets."""
 
     runtime_version: str = RUNTIME_VERSION
@@ -137,7 +137,7 @@ def problems(name: str, args: SyntheticsArgs) -> list[str]:
             found.append(
                 f"{where}: no script observability/canaries/{canary.script}/python/{module}.py"
             )
-        if canary.in_vpc and (args.vpc_id is None or not args.subnet_ids):
+        if canary.in_vpc and (args.vpc_id is None or args.subnet_ids is None):
             found.append(f"{where}: in_vpc needs vpc_id and subnet_ids")
     return found
 
@@ -344,7 +344,7 @@ class Synthetics(GamComponent):
                     environment_variables={"TARGET_URL": canary.url, **canary.environment},
                 ),
                 vpc_config=aws.synthetics.CanaryVpcConfigArgs(
-                    subnet_ids=list(args.subnet_ids), security_group_ids=[group.id]
+                    subnet_ids=args.subnet_ids, security_group_ids=[group.id]
                 )
                 if canary.in_vpc and group is not None
                 else None,

@@ -385,29 +385,28 @@ def _drills(
         return result
     if "apiErrorsAlarmArn" in built:
         stop_alarms.append(built["apiErrorsAlarmArn"])
-    cluster, database = built.get("eks"), built.get("database")
+    cluster: EksCluster | None = built.get("eks")
+    database: PostgisDatabase | None = built.get("database")
     worker = cluster is not None and "worker" in cluster.node_group_arns
-    namespace = getattr(settings.workloads.namespaces, chaos.pod_namespace)
+    pod_fault = None
+    if cluster is not None:
+        pod_fault = PodFault(
+            cluster_name=cluster.cluster_name,
+            cluster_arn=cluster.cluster_arn,
+            provider=cluster.provider,
+            namespace=getattr(settings.workloads.namespaces, chaos.pod_namespace),
+            selector=chaos.pod_selector,
+            percent=chaos.pod_percent,
+        )
     drills = ChaosDrills(
         settings.name("chaos"),
         ChaosDrillsArgs(
             stop_alarm_arns=stop_alarms,
-            node_group_arn=cluster.node_group_arns["worker"] if worker else None,
-            node_group_name=cluster.node_group_names["worker"] if worker else None,
+            node_group_arn=cluster.node_group_arns["worker"] if cluster and worker else None,
+            node_group_name=cluster.node_group_names["worker"] if cluster and worker else None,
             node_termination_percent=chaos.node_termination_percent,
-            pod_fault=PodFault(
-                cluster_name=cluster.cluster_name,
-                cluster_arn=cluster.cluster_arn,
-                provider=cluster.provider,
-                namespace=namespace,
-                selector=chaos.pod_selector,
-                percent=chaos.pod_percent,
-            )
-            if cluster is not None
-            else None,
-            database_instance_arn=database.instance.arn
-            if database is not None and chaos.database
-            else None,
+            pod_fault=pod_fault,
+            database_instance_arn=database.instance.arn if database and chaos.database else None,
             database_failover=settings.database.multi_az,
             log_retention_days=chaos.log_retention_days,
             protect=settings.protect_stateful_resources,
