@@ -249,7 +249,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 90,
             "traceSamplingRate": 0.1,
             "synthetics": {"everyMinutes": 10, "retentionDays": 30},
-            "chaos": {"enabled": True, "logRetentionDays": 90},
+            "chaos": {"enabled": False, "logRetentionDays": 90},
         },
         "edge": {
             "priceClass": "PriceClass_100",
