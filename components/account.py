@@ -23,7 +23,9 @@ class Account:
         self.reverse_dns_prefix = partition.reverse_dns_prefix
         self.id = aws.get_caller_identity_output(opts=invoke).account_id
 
-    def arn(self, service: str, resource: str, *, regional: bool = True) -> pulumi.Output[str]:
+    def arn(
+        self, service: str, resource: pulumi.Input[str], *, regional: bool = True
+    ) -> pulumi.Output[str]:
         """`arn:<partition>:<service>:<region>:<account>:<resource>` (no region if not regional)."""
         region = self.region if regional else ""
         return pulumi.Output.concat(

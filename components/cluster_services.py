@@ -21,7 +21,7 @@ own service account with its own Pod Identity role (ADR 0009), least privilege:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,7 @@ CHARTS: Mapping[str, Chart] = {
     ),
     "fluent-bit": Chart("aws-for-fluent-bit", "0.1.35", "https://aws.github.io/eks-charts"),
 }
+SECRET_STORE = "aws-secrets-manager"
 # Where they run: the system nodes.
 ON_SYSTEM = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLERATION]}
 
@@ -85,11 +86,16 @@ class ClusterServicesArgs:
     tags: Mapping[str, str]
     """Required. The standard tags."""
 
-    prometheus_workspace_id: str | None = None
-    """Amazon Managed Prometheus workspace (ws-...) for metrics. Default: traces only."""
+    prometheus_workspace_id: pulumi.Input[str] | None = None
+    """Amazon Managed Prometheus workspace (ws-...) for metrics: the observability stack's,
+    or one from settings. Default: traces only."""
 
     log_retention_days: int = 365
     """Retention of the container logs."""
+
+    scrape_namespaces: Sequence[str] = ()
+    """Namespaces whose pods the collector scrapes for Prometheus metrics (their container
+    port named `metrics`), when there is a workspace."""
 
     protect: bool = False
 
@@ -101,7 +107,7 @@ def problems(args: ClusterServicesArgs) -> list[str]:
             f"secrets_prefix {args.secrets_prefix!r} must name a prefix, without wildcards"
         )
     workspace = args.prometheus_workspace_id
-    if workspace is not None and not workspace.startswith("ws-"):
+    if isinstance(workspace, str) and not workspace.startswith("ws-"):
         found.append(f"prometheus_workspace_id {workspace!r} is not a workspace id (ws-...)")
     if args.log_retention_days not in LOG_RETENTION_DAYS:
         found.append(
@@ -112,6 +118,64 @@ def problems(args: ClusterServicesArgs) -> list[str]:
 
 def _document(*statements: Mapping[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# The collector's pods (the chart labels them with its release), which the workload
+# namespaces admit on `METRICS_PORT` (`components.workloads`).
+COLLECTOR_LABELS = {"app.kubernetes.io/instance": "adot-collector"}
+
+
+def scrape_config(namespaces: Sequence[str]) -> dict[str, Any]:
+    """Prometheus scrape configuration: the pods of `namespaces` that expose a container
+    port named `metrics`, every 30 s, labelled with their namespace and pod."""
+    meta = "__meta_kubernetes_pod_"
+    return {
+        "scrape_configs": [
+            {
+                "job_name": "workloads",
+                "scrape_interval": "30s",
+                "kubernetes_sd_configs": [
+                    {"role": "pod", "namespaces": {"names": list(namespaces)}}
+                ],
+                "relabel_configs": [
+                    {
+                        "source_labels": [f"{meta}container_port_name"],
+                        "regex": "metrics",
+                        "action": "keep",
+                    },
+                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+                    {"source_labels": [f"{meta}name"], "target_label": "pod"},
+                    {
+                        "source_labels": [f"{meta}label_app_kubernetes_io_name"],
+                        "target_label": "job",
+                    },
+                ],
+            }
+        ]
+    }
+
+
+def _read_secret_document(secrets: str, secretsmanager: str) -> str:
+    """Read `secrets` (an ARN or pattern), decrypting through Secrets Manager only."""
+    return _document(
+        {
+            "Sid": "ReadTheseSecretsOnly",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:ListSecretVersionIds",
+            ],
+            "Resource": secrets,
+        },
+        {
+            "Sid": "DecryptThroughSecretsManagerOnly",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": secretsmanager}},
+        },
+    )
 
 
 def load_balancer_controller_policy(cluster_tag: str = "elbv2.k8s.aws/cluster") -> str:
@@ -216,6 +280,8 @@ class ClusterServices(GamComponent):
     """The cluster's controllers and agents."""
 
     log_group_name: pulumi.Output[str]
+    secret_store: k8s.apiextensions.CustomResource
+    """The ClusterSecretStore (named `SECRET_STORE`) over Secrets Manager."""
 
     def __init__(
         self, name: str, args: ClusterServicesArgs, opts: pulumi.ResourceOptions | None = None
@@ -224,6 +290,7 @@ class ClusterServices(GamComponent):
         super().__init__(TYPE_TOKEN, name, args.tags, opts)
         self._args = args
         self._account = Account(self)
+        self._roles: dict[str, aws.iam.Role] = {}
         cluster = args.cluster
         region = self._account.region
 
@@ -244,11 +311,11 @@ class ClusterServices(GamComponent):
             {"installCRDs": True, "serviceAccount": {"name": "external-secrets"}, **ON_SYSTEM},
             role=("external-secrets", self._secrets_policy()),
         )
-        k8s.apiextensions.CustomResource(
+        self.secret_store = k8s.apiextensions.CustomResource(
             self.child_name("secret-store"),
             api_version="external-secrets.io/v1",
             kind="ClusterSecretStore",
-            metadata={"name": "aws-secrets-manager"},
+            metadata={"name": SECRET_STORE},
             spec={"provider": {"aws": {"service": "SecretsManager", "region": region}}},
             opts=self.child_opts(provider=cluster.provider, depends_on=[eso]),
         )
@@ -294,7 +361,8 @@ class ClusterServices(GamComponent):
         chart = CHARTS[key]
         depends: list[pulumi.Resource] = []
         if role is not None:
-            depends.append(self._args.cluster.workload_role(NAMESPACE, role[0], role[1]))
+            self._roles[key] = self._args.cluster.workload_role(NAMESPACE, role[0], role[1])
+            depends.append(self._roles[key])
         return k8s.helm.v3.Release(
             self.child_name(key),
             name=key,
@@ -308,30 +376,24 @@ class ClusterServices(GamComponent):
             opts=self.child_opts(provider=self._args.cluster.provider, depends_on=depends),
         )
 
+    def read_secret(self, what: str, secret_arn: pulumi.Input[str]) -> aws.iam.RolePolicy:
+        """Let the secret store also read one secret outside the platform's prefix (the
+        RDS-managed master secret, `rds!db-...`): that ARN exactly, decrypted through
+        Secrets Manager. Pass the policy to `depends_on` of what syncs the secret."""
+        document = pulumi.Output.all(secret_arn, self._account.regional_service("secretsmanager"))
+        return aws.iam.RolePolicy(
+            self.child_name(f"external-secrets-{what}"),
+            role=self._roles["external-secrets"].name,
+            policy=document.apply(lambda v: _read_secret_document(v[0], v[1])),
+            opts=self.child_opts(),
+        )
+
     # --- the roles' policies -------------------------------------------------------------
 
     def _secrets_policy(self) -> pulumi.Output[str]:
         secrets = self._account.arn("secretsmanager", f"secret:{self._args.secrets_prefix}/*")
         return pulumi.Output.all(secrets, self._account.regional_service("secretsmanager")).apply(
-            lambda v: _document(
-                {
-                    "Sid": "ReadThePlatformSecretsOnly",
-                    "Effect": "Allow",
-                    "Action": [
-                        "secretsmanager:GetSecretValue",
-                        "secretsmanager:DescribeSecret",
-                        "secretsmanager:ListSecretVersionIds",
-                    ],
-                    "Resource": v[0],
-                },
-                {
-                    "Sid": "DecryptThroughSecretsManagerOnly",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"kms:ViaService": v[1]}},
-                },
-            )
+            lambda v: _read_secret_document(v[0], v[1])
         )
 
     def _autoscaler_policy(self) -> pulumi.Output[str]:
@@ -384,7 +446,7 @@ class ClusterServices(GamComponent):
             "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]}
         }
         workspace = self._args.prometheus_workspace_id
-        if workspace:
+        if workspace is not None:
             exporters["prometheusremotewrite"] = {
                 "endpoint": pulumi.Output.concat(
                     "https://aps-workspaces.",
@@ -400,13 +462,27 @@ class ClusterServices(GamComponent):
                 "processors": ["batch"],
                 "exporters": ["prometheusremotewrite"],
             }
+        receivers: dict[str, Any] = {}
+        scraping: dict[str, Any] = {}
+        if "metrics" in pipelines and self._args.scrape_namespaces:
+            receivers["prometheus"] = {"config": scrape_config(self._args.scrape_namespaces)}
+            pipelines["metrics"]["receivers"].append("prometheus")
+            # kubernetes_sd with role pod: watch the pods, nothing else
+            scraping["clusterRole"] = {
+                "create": True,
+                "rules": [
+                    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+                ],
+            }
         return {
             "mode": "deployment",
             "image": {"repository": "public.ecr.aws/aws-observability/aws-otel-collector"},
             "command": {"name": "awscollector"},
             "serviceAccount": {"create": True, "name": "adot-collector"},
+            **scraping,
             "config": {
                 "extensions": {"sigv4auth": {"region": self._account.region}},
+                **({"receivers": receivers} if receivers else {}),
                 "exporters": exporters,
                 "service": {"extensions": ["health_check", "sigv4auth"], "pipelines": pipelines},
             },
@@ -428,13 +504,15 @@ class ClusterServices(GamComponent):
             }
         ]
         workspace = self._args.prometheus_workspace_id
-        if workspace:
+        if workspace is not None:
             statements.append(
                 {
                     "Sid": "WriteMetricsToOneWorkspace",
                     "Effect": "Allow",
                     "Action": "aps:RemoteWrite",
-                    "Resource": self._account.arn("aps", f"workspace/{workspace}"),
+                    "Resource": self._account.arn(
+                        "aps", pulumi.Output.concat("workspace/", workspace)
+                    ),
                 }
             )
         return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})

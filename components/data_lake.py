@@ -37,6 +37,7 @@ from components.buckets import Lifecycle, SecureBucket, SecureBucketArgs, lifecy
 from components.tags import problems as tag_problems
 
 TYPE_TOKEN = "gam:storage:DataLake"
+BUCKETS = ("access-logs", "raw", "processed", "cdn-assets")
 REPLICATED = ("raw", "processed")
 INVENTORIED = ("raw", "processed")
 BACKED_UP = ("raw", "processed")

@@ -30,7 +30,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.postgis import PostgisDatabase
-from components.postgis_values import EXTENSIONS
+from components.postgis_values import EXTENSIONS, IDENTIFIER
 
 TYPE_TOKEN = "gam:database:DatabaseJobs"
 
@@ -42,12 +42,24 @@ WAIT_READY = {"pulumi.com/waitFor": "condition=Ready"}
 CLIENT_UID = 70
 
 
-def extension_sql(extensions: Sequence[str] = EXTENSIONS) -> str:
-    """Idempotent: creates what is missing and records the versions installed."""
+def iam_user_sql(user: str) -> str:
+    """Idempotent: a login role that authenticates with IAM tokens only (`rds_iam`)."""
+    if not IDENTIFIER.match(user):
+        raise ValueError(f"database user {user!r} must be a lower-case identifier")
+    return (
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') "
+        f"THEN CREATE ROLE {user} LOGIN; END IF; END $$; GRANT rds_iam TO {user};"
+    )
+
+
+def extension_sql(extensions: Sequence[str] = EXTENSIONS, iam_users: Sequence[str] = ()) -> str:
+    """Idempotent: creates what is missing, records the versions installed, and creates
+    the workloads' IAM-authenticated users (their table privileges are the migrations')."""
     names = ", ".join(f"'{e}'" for e in extensions)
     return "\n".join(
         [
             *(f"CREATE EXTENSION IF NOT EXISTS {e};" for e in extensions),
+            *(iam_user_sql(u) for u in iam_users),
             "CREATE SCHEMA IF NOT EXISTS gam_platform;",
             "CREATE TABLE IF NOT EXISTS gam_platform.extension_versions ("
             "extname name NOT NULL, extversion text NOT NULL, "
@@ -77,7 +89,15 @@ class DatabaseJobsArgs:
     secret_store_name: str
     namespace: str
     client_image: str
-    """A PostgreSQL client image (`postgres:17-alpine` through the ECR pull-through cache)."""
+    """A PostgreSQL client image, pinned, below `image_registry`
+    (`docker/library/postgres:17.6-alpine`: the engine's own version)."""
+    image_registry: pulumi.Input[str] = "public.ecr.aws"
+    """Where `client_image` is pulled from: the ECR pull-through cache's prefix for
+    public.ecr.aws when there is one."""
+    iam_users: Sequence[str] = ()
+    """Database users created for IAM authentication (the workloads')."""
+    after: Sequence[pulumi.Resource] = ()
+    """What else the credentials wait for (the secret store's grant on the secret)."""
     migration: Migration | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -89,6 +109,11 @@ def problems(args: DatabaseJobsArgs) -> list[str]:
         images.append(("migration.image", args.migration.image))
         if not args.migration.command:
             found.append("migration.command is empty; say how the image migrates")
+    found += [
+        f"iam_users: {u!r} is not a lower-case identifier"
+        for u in args.iam_users
+        if not IDENTIFIER.match(u)
+    ]
     for what, image in images:
         if not image or image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]:
             found.append(f"{what} {image!r} must be pinned (a tag or @sha256: digest), not latest")
@@ -137,13 +162,18 @@ class DatabaseJobs(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions.merge(
                 k8s_opts,
-                pulumi.ResourceOptions(depends_on=[args.database.instance, args.secret_store]),
+                pulumi.ResourceOptions(
+                    depends_on=[args.database.instance, args.secret_store, *args.after]
+                ),
             ),
         )
         self.extensions = self._job(
             "extensions",
-            args.client_image,
-            ["psql", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--command", extension_sql()],
+            pulumi.Output.concat(args.image_registry, "/", args.client_image),
+            [
+                *("psql", "--no-psqlrc", "--set", "ON_ERROR_STOP=1"),
+                *("--command", extension_sql(iam_users=args.iam_users)),
+            ],
             secret_name,
             labels,
             [args.database.instance, args.secret_store, credentials],
@@ -163,7 +193,7 @@ class DatabaseJobs(pulumi.ComponentResource):
     def _job(
         self,
         role: str,
-        image: str,
+        image: pulumi.Input[str],
         command: list[str],
         secret_name: str,
         labels: Mapping[str, str],

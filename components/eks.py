@@ -283,12 +283,15 @@ class EksCluster(GamComponent):
     # --- workload identity --------------------------------------------------------------
 
     def workload_role(
-        self, namespace: str, service_account: str, policy_json: pulumi.Input[str]
+        self,
+        namespace: str,
+        service_account: str,
+        policy_json: pulumi.Input[str] | None = None,
     ) -> aws.iam.Role:
         """A role for one Kubernetes service account (Pod Identity, ADR 0009): trusted by
         `pods.eks.amazonaws.com` for this cluster, this namespace and this service account
-        only, holding `policy_json` (keep it least privilege), and associated with the
-        service account."""
+        only, holding `policy_json` (keep it least privilege) or nothing (the data stores'
+        `grant_*` methods then attach theirs), and associated with the service account."""
         role_name = f"{namespace}-{service_account}"
         role = self._pod_role(role_name, namespace, service_account, policy_json)
         aws.eks.PodIdentityAssociation(

@@ -15,9 +15,10 @@ from typing import Literal
 # Kubernetes minor versions EKS offers, with the end of standard support (14 months after
 # release; extended support follows for 12 more, at six times the control-plane price).
 # From https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; re-read
-# with `aws eks describe-cluster-versions` before an upgrade.
+# with `aws eks describe-cluster-versions` before an upgrade. 1.31 left extended support
+# on 2026-11-26 and is offered no more; 1.32 and 1.33 are in extended support only
+# (this program refuses extended support: `upgrade_policy` STANDARD).
 KUBERNETES_VERSIONS: Mapping[str, str] = {
-    "1.31": "2025-11-26",
     "1.32": "2026-03-23",
     "1.33": "2026-07-29",
     "1.34": "2026-12-02",

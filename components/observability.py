@@ -103,6 +103,7 @@ class ObservabilityStack(GamComponent):
     """Managed Prometheus, SLO rules, Alertmanager, alert topics, alarms and X-Ray."""
 
     workspace_arn: pulumi.Output[str]
+    workspace_id: pulumi.Output[str]
     remote_write_url: pulumi.Output[str]
     region: pulumi.Output[str]
     topic_arns: pulumi.Output[dict[str, str]]
@@ -145,6 +146,7 @@ class ObservabilityStack(GamComponent):
         self.add_alarms(specs)
 
         self.workspace_arn = workspace.arn
+        self.workspace_id = workspace.id
         self.remote_write_url = workspace.prometheus_endpoint.apply(
             lambda url: f"{url.rstrip('/')}/api/v1/remote_write"
         )
@@ -153,6 +155,7 @@ class ObservabilityStack(GamComponent):
         self.register_outputs(
             {
                 "workspaceArn": self.workspace_arn,
+                "workspaceId": self.workspace_id,
                 "remoteWriteUrl": self.remote_write_url,
                 "region": self.region,
                 "topicArns": self.topic_arns,

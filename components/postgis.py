@@ -184,6 +184,7 @@ class PostgisDatabase(GamComponent):
     security_group_id: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
     instance: aws.rds.Instance
+    replicas: list[aws.rds.Instance]
 
     def __init__(
         self, name: str, args: PostgisDatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -250,6 +251,7 @@ class PostgisDatabase(GamComponent):
             opts=self.child_opts(protect=args.protect),
         )
         replicas = [self._replica(n + 1, key_arn, common) for n in range(args.read_replicas)]
+        self.replicas = replicas
         self._connect_resources: list[pulumi.Output[str]] = [
             self.instance.resource_id,
             *(r.resource_id for r in replicas),

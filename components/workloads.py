@@ -9,6 +9,11 @@ PodDisruptionBudget default for the pods of the platform.
 Allowances (the vpc-cni network policy agent enforces them):
 - every namespace: DNS to kube-dns;
 - `api`, `spa`: from the load balancer (the public subnets, target type IP) on their port;
+- every namespace: from the ADOT collector (kube-system) on `METRICS_PORT` 9090, where
+  pods expose Prometheus metrics on a container port named `metrics`;
+- every namespace: the node's EKS Pod Identity agent (169.254.170.23:80), where its
+  pods get their role's credentials;
+- `spa`: HTTPS to the VPC's interface endpoints (the private subnets), for AppConfig;
 - `api`, `workers`: to the data tier (PostgreSQL 5432, Redis 6379), and HTTPS out: the
   AWS endpoints (interface endpoints in the VPC, S3 through its gateway endpoint at
   public addresses) and what the egress firewall allows.
@@ -24,6 +29,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.base import GamComponent, validate
+from components.cluster_services import COLLECTOR_LABELS
 from components.tags import problems as tag_problems
 
 TYPE_TOKEN = "gam:k8s:WorkloadNamespaces"
@@ -36,6 +42,9 @@ VIEWERS_GROUP = "gam:viewers"
 # The ports the load balancer reaches, by role.
 SERVING_PORTS: Mapping[str, int] = {"api": 8000, "spa": 8080}
 DATA_PORTS = (5432, 6379)
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+# Workloads expose Prometheus metrics on a container port named `metrics`, this one.
+METRICS_PORT = 9090
 RBAC = "rbac.authorization.k8s.io"
 
 
@@ -60,6 +69,9 @@ class WorkloadNamespacesArgs:
     data_cidrs: Sequence[str]
     """Required. The data tier's subnets."""
 
+    endpoint_cidrs: Sequence[str]
+    """Required. Where the VPC's interface endpoints live (the private subnets)."""
+
     tags: Mapping[str, str]
     """Required. The standard tags (labels carry the project and environment)."""
 
@@ -73,8 +85,8 @@ def problems(args: WorkloadNamespacesArgs) -> list[str]:
         found.append(
             f"names must map exactly {list(ROLES)} to namespaces, not {sorted(args.names)}"
         )
-    if not args.load_balancer_cidrs or not args.data_cidrs:
-        found.append("load_balancer_cidrs and data_cidrs must not be empty")
+    if not args.load_balancer_cidrs or not args.data_cidrs or not args.endpoint_cidrs:
+        found.append("load_balancer_cidrs, data_cidrs and endpoint_cidrs must not be empty")
     return found
 
 
@@ -83,7 +95,10 @@ def _port(port: int, protocol: str = "TCP") -> dict[str, Any]:
 
 
 def network_policies(
-    role: str, lb_cidrs: Sequence[str], data_cidrs: Sequence[str]
+    role: str,
+    lb_cidrs: Sequence[str],
+    data_cidrs: Sequence[str],
+    endpoint_cidrs: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """The NetworkPolicy specs of one namespace, by name: deny all, then the allowances."""
     specs: dict[str, dict[str, Any]] = {
@@ -106,6 +121,32 @@ def network_policies(
             ],
         },
     }
+    # Every workload namespace holds a Pod Identity role (`stacks.grants`): its pods get
+    # credentials from the node's agent, which the default deny would otherwise cut off.
+    specs["allow-pod-identity-agent"] = {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [
+            {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [_port(80)]},
+        ],
+    }
+    specs["allow-metrics-scrape"] = {
+        "podSelector": {},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                        },
+                        "podSelector": {"matchLabels": dict(COLLECTOR_LABELS)},
+                    }
+                ],
+                "ports": [_port(METRICS_PORT)],
+            }
+        ],
+    }
     if role in SERVING_PORTS:
         specs["allow-load-balancer"] = {
             "podSelector": {},
@@ -115,6 +156,14 @@ def network_policies(
                     "from": [{"ipBlock": {"cidr": c}} for c in lb_cidrs],
                     "ports": [_port(SERVING_PORTS[role])],
                 }
+            ],
+        }
+    if role == "spa":
+        specs["allow-aws-endpoints"] = {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": c}} for c in endpoint_cidrs], "ports": [_port(443)]}
             ],
         }
     if role in ("api", "workers"):
@@ -197,7 +246,7 @@ class WorkloadNamespaces(GamComponent):
             opts=within,
         )
         for policy, spec in network_policies(
-            role, args.load_balancer_cidrs, args.data_cidrs
+            role, args.load_balancer_cidrs, args.data_cidrs, args.endpoint_cidrs
         ).items():
             k8s.networking.v1.NetworkPolicy(
                 self.child_name(f"{role}-{policy}"),

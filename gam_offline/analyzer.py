@@ -237,10 +237,25 @@ def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions
     )
     timeouts = opts.get("customTimeouts")
     if timeouts:
-        options.customTimeouts.create = timeouts.get("create", "")
-        options.customTimeouts.update = timeouts.get("update", "")
-        options.customTimeouts.delete = timeouts.get("delete", "")
+        options.customTimeouts.create = duration_seconds(timeouts.get("create", ""))
+        options.customTimeouts.update = duration_seconds(timeouts.get("update", ""))
+        options.customTimeouts.delete = duration_seconds(timeouts.get("delete", ""))
     return options
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def duration_seconds(text: str) -> float:
+    """A custom timeout as the engine hands it to analyzers: the program's Go duration
+    string (`"30m"`, `"1h30m"`) in seconds; empty is 0 (none set)."""
+    if not text:
+        return 0.0
+    parts = _DURATION_PART.findall(text)
+    if "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"custom timeout {text!r} is not a duration such as 30m or 1h30m")
+    return sum(float(n) * _DURATION_UNIT[u] for n, u in parts)
 
 
 def _provider(

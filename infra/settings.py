@@ -1039,6 +1039,11 @@ class DatabaseSettings(_Model):
     """Rotation of the RDS-managed master password."""
     ca_certificate: str = "rds-ca-rsa2048-g1"
     """The CA the server certificate is signed by (pinned)."""
+    migration_image: str | None = None
+    """The application's migration image (ECR, pinned by digest), set by its release
+    workflow; the migration Job runs it after the extensions (ADR 0015). Default: none."""
+    migration_command: tuple[str, ...] = ("alembic", "upgrade", "head")
+    """What the migration image runs."""
 
     @field_validator("engine_version")
     @classmethod

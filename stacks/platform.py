@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
-from components import cidr
+from components import alarms, cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.chaos import ChaosDrills, ChaosDrillsArgs, PodFault
-from components.cluster_services import ClusterServices, ClusterServicesArgs
-from components.data_lake import DataLake, DataLakeArgs
+from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
+from components.data_lake import BUCKETS, DataLake, DataLakeArgs
+from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.edge import EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
@@ -28,11 +31,19 @@ from components.registries import ServiceRegistries, ServiceRegistriesArgs
 from components.synthetics import CanarySpec, Synthetics, SyntheticsArgs
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
+from stacks import grants
+
+PUBLIC_ECR = "public.ecr.aws"
 
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     """Create the stack's components; return the stack outputs."""
-    built: dict[str, Any] = {}  # components the drills target (`_drills`)
+    # Checked before any resource exists, like every component's own arguments.
+    found = grants.problems(
+        grants.WORKLOADS, namespaces=settings.workloads.namespaces.model_dump(), buckets=BUCKETS
+    )
+    if found:
+        raise ValueError("workload grants:\n  - " + "\n  - ".join(found))
     net = settings.network
     network = Networking(
         settings.name("network"),
@@ -77,6 +88,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["dnsFirewallRuleGroupId"] = firewall.rule_group_id
         outputs["dnsQueryLogGroupName"] = firewall.query_log_group_name
     cache = settings.image_cache
+    images: ImageCache | None = None
     if cache.enabled:
         images = ImageCache(
             settings.name("images"),
@@ -92,87 +104,39 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
-    outputs.update(_eks(settings, network, built))
-    outputs.update(_data_stores(settings))
-    if settings.cache.enabled:
-        outputs.update(_cache(settings, network, _clients(outputs)))
-    obs = settings.observability
-    if obs.enabled:
-        observability = ObservabilityStack(
-            settings.name("obs"),
-            ObservabilityArgs(
-                slos=obs.catalog(),
-                log_retention_days=obs.log_retention_days,
-                trace_sampling_rate=obs.trace_sampling_rate,
-                pager_endpoint=obs.alerting.pager_duty_webhook_url,
-                slack_endpoint=obs.alerting.slack_webhook_url,
-                nat_gateway_ids=network.nat_gateway_ids,
-                firewall_name=network.firewall_name,
-                firewall_zones=network.firewall_zones,
-                protect=settings.protect_stateful_resources,
-                tags=settings.tags,
-            ),
-        )
+    observability = _observability(settings, network)
+    if observability is not None:
         outputs["prometheusRemoteWriteUrl"] = observability.remote_write_url
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
-    ident = settings.identity
-    if ident.enabled:
-        identity = Identity(
-            settings.name("identity"),
-            IdentityArgs(
-                domain_prefix=ident.domain_prefix or f"{settings.project}-{settings.stack}",
-                callback_urls=ident.callback_urls,
-                logout_urls=ident.logout_urls,
-                mfa=ident.mfa,
-                threat_protection=ident.threat_protection,
-                deletion_protection=settings.protect_stateful_resources,
-                access_token_minutes=ident.access_token_minutes,
-                id_token_minutes=ident.id_token_minutes,
-                refresh_token_days=ident.refresh_token_days,
-                listener_arn=ident.api_listener_arn,
-                subnet_ids=network.private_subnet_ids,
-                vpc_id=network.vpc_id,
-                vpc_cidr=net.vpc_cidr,
-                log_retention_days=ident.access_log_retention_days,
-                protect=settings.protect_stateful_resources,
-                tags=settings.tags,
-            ),
-        )
-        built["apiErrorsAlarmArn"] = identity.api_errors_alarm_arn
-        outputs["userPoolId"] = identity.user_pool_id
-        outputs["spaClientId"] = identity.client_id
-        outputs["tokenIssuer"] = identity.issuer
-        outputs["signInDomain"] = identity.hosted_domain
-        outputs["apiEndpoint"] = identity.api_endpoint
-        flags = settings.feature_flags
-        if flags.enabled:
-            feature_flags = FeatureFlags(
-                settings.name("flags"),
-                FeatureFlagsArgs(
-                    environment=settings.stack,
-                    rollback_alarm_arns=[identity.api_errors_alarm_arn],
-                    deployment_minutes=flags.deployment_minutes,
-                    bake_minutes=flags.bake_minutes,
-                    growth_percent=flags.growth_percent,
-                    tags=settings.tags,
-                ),
-            )
-            outputs["featureFlags"] = pulumi.Output.from_input(
-                {
-                    "applicationId": feature_flags.application_id,
-                    "environmentId": feature_flags.environment_id,
-                    "profileId": feature_flags.profile_id,
-                    "deploymentStrategyId": feature_flags.deployment_strategy_id,
-                }
-            )
+    cluster, services, eks_outputs = _eks(settings, network, observability)
+    outputs.update(eks_outputs)
+    clients = _clients(outputs)
+    stores = _data_stores(settings)
+    outputs.update(stores.outputs)
+    redis = _cache(settings, network, clients) if settings.cache.enabled else None
+    if redis is not None:
+        outputs["cacheEndpoint"] = redis.endpoint
+        outputs["cacheUserName"] = pulumi.Output.from_input(redis.user_name)
+    api_alarms: list[pulumi.Input[str]] = []  # the chaos drills stop on them too (`_drills`)
+    flags = _identity(settings, network, outputs, api_alarms)
     # The edge (EdgeDelivery) serves the data-store issue's cdn-assets bucket: settings keep
     # it off until that bucket is in this program; `edge_args` is its wiring then.
-    if settings.database.enabled:
-        outputs.update(_database(settings, network, _clients(outputs), built))
-    if obs.enabled:
-        outputs.update(_drills(settings, network, observability, outputs, built))
+    database = _database(settings, network, clients) if settings.database.enabled else None
+    if database is not None:
+        outputs.update(_database_outputs(database))
+    if cluster is not None:
+        roles = _workload_roles(settings, cluster, stores, redis, database, flags)
+        outputs["workloadRoleArns"] = pulumi.Output.from_input(
+            {name: role.arn for name, role in roles.items()}
+        )
+        if database is not None and services is not None:
+            _database_jobs(settings, cluster, services, database, images)
+    if observability is not None:
+        observability.add_alarms(_service_alarms(stores.messaging, redis, database))
+        drills = _drills(settings, network, observability, outputs, cluster, database, api_alarms)
+        outputs.update(drills)
     if settings.fargate.enabled:
         fallback = FargateFallback(
             settings.name("fargate"),
@@ -187,13 +151,104 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     return outputs
 
 
+def _observability(settings: Settings, network: Networking) -> ObservabilityStack | None:
+    """Managed Prometheus, the SLO rules, the alert topics, alarms and X-Ray (ADR 0012):
+    first, so that the collectors and the other components' alarms can use it."""
+    obs = settings.observability
+    if not obs.enabled:
+        return None
+    return ObservabilityStack(
+        settings.name("obs"),
+        ObservabilityArgs(
+            slos=obs.catalog(),
+            log_retention_days=obs.log_retention_days,
+            trace_sampling_rate=obs.trace_sampling_rate,
+            pager_endpoint=obs.alerting.pager_duty_webhook_url,
+            slack_endpoint=obs.alerting.slack_webhook_url,
+            nat_gateway_ids=network.nat_gateway_ids,
+            firewall_name=network.firewall_name,
+            firewall_zones=network.firewall_zones,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+
+
+def _identity(
+    settings: Settings,
+    network: Networking,
+    outputs: dict[str, pulumi.Output[Any]],
+    api_alarms: list[pulumi.Input[str]] | None = None,
+) -> FeatureFlags | None:
+    """The user pool, the HTTP API and the feature flags (ADR 0014); their outputs go
+    into `outputs`, the API's 5xx alarm into `api_alarms`. Returns the flags, for the
+    workload roles' grants."""
+    ident = settings.identity
+    if not ident.enabled:
+        return None
+    net = settings.network
+    identity = Identity(
+        settings.name("identity"),
+        IdentityArgs(
+            domain_prefix=ident.domain_prefix or f"{settings.project}-{settings.stack}",
+            callback_urls=ident.callback_urls,
+            logout_urls=ident.logout_urls,
+            mfa=ident.mfa,
+            threat_protection=ident.threat_protection,
+            deletion_protection=settings.protect_stateful_resources,
+            access_token_minutes=ident.access_token_minutes,
+            id_token_minutes=ident.id_token_minutes,
+            refresh_token_days=ident.refresh_token_days,
+            listener_arn=ident.api_listener_arn,
+            subnet_ids=network.private_subnet_ids,
+            vpc_id=network.vpc_id,
+            vpc_cidr=net.vpc_cidr,
+            log_retention_days=ident.access_log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    if api_alarms is not None:
+        api_alarms.append(identity.api_errors_alarm_arn)
+    outputs["userPoolId"] = identity.user_pool_id
+    outputs["spaClientId"] = identity.client_id
+    outputs["tokenIssuer"] = identity.issuer
+    outputs["signInDomain"] = identity.hosted_domain
+    outputs["apiEndpoint"] = identity.api_endpoint
+    flags = settings.feature_flags
+    if not flags.enabled:
+        return None
+    feature_flags = FeatureFlags(
+        settings.name("flags"),
+        FeatureFlagsArgs(
+            environment=settings.stack,
+            rollback_alarm_arns=[identity.api_errors_alarm_arn],
+            deployment_minutes=flags.deployment_minutes,
+            bake_minutes=flags.bake_minutes,
+            growth_percent=flags.growth_percent,
+            tags=settings.tags,
+        ),
+    )
+    outputs["featureFlags"] = pulumi.Output.from_input(
+        {
+            "applicationId": feature_flags.application_id,
+            "environmentId": feature_flags.environment_id,
+            "profileId": feature_flags.profile_id,
+            "deploymentStrategyId": feature_flags.deployment_strategy_id,
+        }
+    )
+    return feature_flags
+
+
 def _eks(
-    settings: Settings, network: Networking, built: dict[str, Any] | None = None
-) -> dict[str, pulumi.Output[Any]]:
-    """The cluster (ADR 0009): node groups from the profile, access from settings."""
+    settings: Settings, network: Networking, observability: ObservabilityStack | None
+) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
+    """The cluster (ADR 0009): node groups from the profile, access from settings; its
+    namespaces and services. The collector writes to the observability stack's workspace
+    (or `gam:clusterServices.prometheusWorkspaceId`)."""
     eks = settings.eks
     if not eks.enabled:
-        return {}
+        return None, None, {}
     groups = eks.node_groups
     workloads = settings.workloads
     names = workloads.namespaces.model_dump()
@@ -219,8 +274,6 @@ def _eks(
             tags=settings.tags,
         ),
     )
-    if built is not None:
-        built["eks"] = cluster
     plan = cidr.plan(settings.network.vpc_cidr, settings.network.az_count)
     namespaces = WorkloadNamespaces(
         settings.name("workloads"),
@@ -232,12 +285,17 @@ def _eks(
             ),
             load_balancer_cidrs=plan.public,
             data_cidrs=plan.data,
+            endpoint_cidrs=plan.private,
             tags=settings.tags,
         ),
         pulumi.ResourceOptions(depends_on=[cluster]),
     )
     outputs: dict[str, pulumi.Output[Any]] = {}
     services = settings.cluster_services
+    cluster_services = None
+    workspace: pulumi.Input[str] | None = services.prometheus_workspace_id
+    if workspace is None and observability is not None:
+        workspace = observability.workspace_id
     if services.enabled:
         cluster_services = ClusterServices(
             settings.name("cluster-services"),
@@ -245,20 +303,26 @@ def _eks(
                 cluster=cluster,
                 vpc_id=network.vpc_id,
                 secrets_prefix=settings.name(),
-                prometheus_workspace_id=services.prometheus_workspace_id,
+                prometheus_workspace_id=workspace,
+                scrape_namespaces=tuple(names.values()),
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
             ),
         )
         outputs["containerLogGroupName"] = cluster_services.log_group_name
-    return outputs | {
-        "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
-        "eksClusterName": cluster.cluster_name,
-        "eksEndpoint": cluster.endpoint,
-        "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
-        "eksNodeSecurityGroupId": cluster.node_security_group_id,
-    }
+    return (
+        cluster,
+        cluster_services,
+        outputs
+        | {
+            "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
+            "eksClusterName": cluster.cluster_name,
+            "eksEndpoint": cluster.endpoint,
+            "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
+            "eksNodeSecurityGroupId": cluster.node_security_group_id,
+        },
+    )
 
 
 # With no cluster (gam:eks.enabled false) the data tier admits no client.
@@ -275,11 +339,10 @@ def _database(
     settings: Settings,
     network: Networking,
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = DATABASE_CLIENTS,
-    built: dict[str, Any] | None = None,
-) -> dict[str, pulumi.Output[Any]]:
+) -> PostgisDatabase:
     """PostgreSQL with PostGIS in the data subnets (ADR 0015)."""
     db = settings.database
-    database = PostgisDatabase(
+    return PostgisDatabase(
         settings.name("database"),
         PostgisDatabaseArgs(
             vpc_id=network.vpc_id,
@@ -311,8 +374,9 @@ def _database(
             tags=settings.tags,
         ),
     )
-    if built is not None:
-        built["database"] = database
+
+
+def _database_outputs(database: PostgisDatabase) -> dict[str, pulumi.Output[Any]]:
     return {
         "databaseEndpoint": database.endpoint,
         "databaseReaderEndpoints": database.reader_endpoints,
@@ -332,10 +396,13 @@ def _drills(
     network: Networking,
     observability: ObservabilityStack,
     outputs: dict[str, pulumi.Output[Any]],
-    built: dict[str, Any],
+    cluster: EksCluster | None,
+    database: PostgisDatabase | None,
+    api_alarms: Sequence[pulumi.Input[str]],
 ) -> dict[str, pulumi.Output[Any]]:
     """Canaries for the URLs that are set, alarmed through the observability stack; the
-    FIS drills, stopping on those alarms (and the API's), on what the stack has."""
+    FIS drills, stopping on those alarms and the API's (`api_alarms`), on what the
+    stack has (ADR 0019)."""
     syn, chaos = settings.observability.synthetics, settings.observability.chaos
     canaries = []
     if syn.enabled and syn.spa_url:
@@ -383,10 +450,7 @@ def _drills(
         stop_alarms += list(synthetics.alarm_arns.values())
     if not chaos.enabled:
         return result
-    if "apiErrorsAlarmArn" in built:
-        stop_alarms.append(built["apiErrorsAlarmArn"])
-    cluster: EksCluster | None = built.get("eks")
-    database: PostgisDatabase | None = built.get("database")
+    stop_alarms += api_alarms
     worker = cluster is not None and "worker" in cluster.node_group_arns
     pod_fault = None
     if cluster is not None:
@@ -430,11 +494,16 @@ def _lifecycle(bucket: BucketLifecycleSettings, lake: DataLakeSettings) -> Lifec
     )
 
 
-def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
-    """The data lake, the pipeline's queues and topic, the service repositories. Their
-    grants (`grant_read`/`grant_write` per bucket, `grant_send`/`grant_consume` per
-    queue, `grant_publish`) are for the workload roles of the EKS component, wired where
-    those roles are created."""
+@dataclass(frozen=True)
+class Stores:
+    lake: DataLake
+    messaging: PipelineMessaging
+    outputs: dict[str, pulumi.Output[Any]]
+
+
+def _data_stores(settings: Settings) -> Stores:
+    """The data lake, the pipeline's queues and topic, the service repositories. The
+    workload roles get their grants in `_workload_roles`."""
     lake = settings.data_lake
     data_lake = DataLake(
         settings.name("data"),
@@ -479,7 +548,7 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             tags=settings.tags,
         ),
     )
-    return {
+    outputs = {
         "bucketNames": pulumi.Output.from_input(
             {role: bucket.bucket_name for role, bucket in data_lake.buckets.items()}
         ),
@@ -487,13 +556,12 @@ def _data_stores(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         "queueUrls": pulumi.Output.from_input({k: q.url for k, q in messaging.queues.items()}),
         "repositoryUrls": images.repository_urls,
     }
+    return Stores(lake=data_lake, messaging=messaging, outputs=outputs)
 
 
-def _cache(
-    settings: Settings, network: Networking, clients: Sequence[pulumi.Input[str]]
-) -> dict[str, pulumi.Output[Any]]:
+def _cache(settings: Settings, network: Networking, clients: Sequence[pulumi.Input[str]]) -> Cache:
     """The cache in the data subnets, admitting the `clients` security groups (the EKS
-    nodes'). Workload roles are let in with `Cache.grant_connect` where they are created."""
+    nodes'). Workload roles are let in with `Cache.grant_connect` in `_workload_roles`."""
     cache = settings.cache
     redis = Cache(
         settings.name("cache"),
@@ -512,10 +580,100 @@ def _cache(
     )
     for n, client in enumerate(clients):
         redis.admit(f"client-{n}", client)
-    return {
-        "cacheEndpoint": redis.endpoint,
-        "cacheUserName": pulumi.Output.from_input(redis.user_name),
-    }
+    return redis
+
+
+# --- wiring across components -------------------------------------------------------------
+
+
+def _workload_roles(
+    settings: Settings,
+    cluster: EksCluster,
+    stores: Stores,
+    redis: Cache | None,
+    database: PostgisDatabase | None,
+    flags: FeatureFlags | None,
+) -> dict[str, aws.iam.Role]:
+    """One Pod Identity role per workload of `stacks.grants.WORKLOADS` (checked by
+    `build`), holding exactly the grants that table gives it, for the stores this stack
+    has."""
+    namespaces = settings.workloads.namespaces.model_dump()
+    buckets = stores.lake.buckets
+    roles = {}
+    for name, grant in grants.WORKLOADS.items():
+        role = cluster.workload_role(namespaces[grant.namespace], grant.service_account)
+        for bucket in grant.read_buckets:
+            buckets[bucket].grant_read(role)
+        for bucket in grant.write_buckets:
+            buckets[bucket].grant_write(role)
+        if grant.consume_queues:
+            for queue in stores.messaging.queues:
+                stores.messaging.grant_consume(role, queue)
+        if grant.publish_events:
+            stores.messaging.grant_publish(role)
+        if grant.cache and redis is not None:
+            redis.grant_connect(role)
+        if grant.database_user and database is not None:
+            database.grant_connect(role, grant.database_user)
+        if grant.feature_flags and flags is not None:
+            flags.grant_read(role)
+        roles[name] = role
+    return roles
+
+
+# The PostgreSQL client of the extension Job: the engine's own version, Alpine (uid 70).
+CLIENT_IMAGE = "docker/library/postgres:{version}-alpine"
+
+
+def _database_jobs(
+    settings: Settings,
+    cluster: EksCluster,
+    services: ClusterServices,
+    database: PostgisDatabase,
+    images: ImageCache | None,
+) -> DatabaseJobs:
+    """The extension Job and the migration gate (ADR 0015), in the workers' namespace,
+    reading the master secret through the store, which may read that secret only."""
+    db = settings.database
+    registry: pulumi.Input[str] = PUBLIC_ECR
+    if images is not None and "ecr-public" in settings.image_cache.upstreams:
+        registry = images.image_prefixes.apply(lambda prefixes: prefixes["ecr-public"])
+    grant = services.read_secret("database-master", database.secret_arn)
+    return DatabaseJobs(
+        settings.name("database-jobs"),
+        DatabaseJobsArgs(
+            provider=cluster.provider,
+            database=database,
+            secret_store=services.secret_store,
+            secret_store_name=SECRET_STORE,
+            namespace=settings.workloads.namespaces.workers,
+            client_image=CLIENT_IMAGE.format(version=db.engine_version),
+            image_registry=registry,
+            iam_users=grants.database_users(),
+            after=[grant],
+            migration=Migration(image=db.migration_image, command=db.migration_command)
+            if db.migration_image
+            else None,
+        ),
+    )
+
+
+def _service_alarms(
+    messaging: PipelineMessaging, redis: Cache | None, database: PostgisDatabase | None
+) -> list[alarms.AlarmSpec]:
+    """The managed services' CloudWatch alarms (`components.alarms`)."""
+    specs = [
+        spec
+        for queue, q in messaging.queues.items()
+        for spec in alarms.sqs(f"queue-{queue}", q.name, messaging.dead_letter_queues[queue].name)
+    ]
+    if redis is not None:
+        specs += alarms.redis("cache", redis.group.replication_group_id)
+    if database is not None:
+        specs += alarms.rds("database", database.instance.identifier)
+        for n, replica in enumerate(database.replicas, start=1):
+            specs += alarms.rds(f"database-replica-{n}", replica.identifier, replica=True)
+    return specs
 
 
 def edge_args(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from components.cluster_services import CHARTS, load_balancer_controller_policy
+from components.cluster_services import CHARTS, load_balancer_controller_policy, scrape_config
 from gam_offline.records import Record
 from tests.support import STACKS
 
@@ -46,6 +46,7 @@ def test_each_service_account_has_its_own_role_trusting_only_it(
     associations = {
         a.plain_inputs()["serviceAccount"]: a.plain_inputs()
         for a in record.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.plain_inputs()["namespace"] == "kube-system"  # the workloads': test_workload_grants
     }
     assert set(associations) == set(ROLES)
     roles = {r.outputs["arn"]: r for r in record.by_type("aws:iam/role:Role")}
@@ -95,4 +96,41 @@ def test_the_autoscaler_scales_only_this_clusters_groups(stack_records: dict[str
     scale = json.loads(autoscaler["policy"])["Statement"][2]
     assert scale["Condition"] == {
         "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/gam-dev-eks": "owned"}
+    }
+
+
+def test_the_collector_scrapes_only_the_metrics_ports_of_the_given_namespaces() -> None:
+    (job,) = scrape_config(["gam-api", "gam-workers"])["scrape_configs"]
+    assert job["kubernetes_sd_configs"] == [
+        {"role": "pod", "namespaces": {"names": ["gam-api", "gam-workers"]}}
+    ]
+    keep = job["relabel_configs"][0]
+    assert keep == {
+        "source_labels": ["__meta_kubernetes_pod_container_port_name"],
+        "regex": "metrics",
+        "action": "keep",
+    }
+    assert {r.get("target_label") for r in job["relabel_configs"][1:]} == {
+        "namespace",
+        "pod",
+        "job",
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_collector_sends_scraped_workload_metrics_to_the_workspace_and_may_only_watch_pods(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    record = stack_records[stack]
+    (collector,) = [r for r in record.by_type(RELEASE) if r.name.endswith("adot-collector")]
+    values = collector.plain_inputs()["values"]
+    metrics = values["config"]["service"]["pipelines"]["metrics"]
+    assert metrics["receivers"] == ["otlp", "prometheus"]
+    assert metrics["exporters"] == ["prometheusremotewrite"]
+    namespaces = sorted(record.masked_outputs()["workloadNamespaces"].values())
+    (job,) = values["config"]["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert sorted(job["kubernetes_sd_configs"][0]["namespaces"]["names"]) == namespaces
+    assert values["clusterRole"] == {
+        "create": True,
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
     }

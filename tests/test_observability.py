@@ -155,8 +155,8 @@ def test_alarms_watch_every_nat_gateway_and_firewall_zone_and_notify_by_severity
     record: Record,
 ) -> None:
     topics = {t.outputs["arn"]: inputs(t)["name"] for t in obs(record, TOPIC)}
-    # the canaries' alarms come through add_alarms too: tests/test_synthetics.py
-    found = [a for a in own(record, ALARM) if inputs(a)["namespace"] != "CloudWatchSynthetics"]
+    network = ("AWS/NATGateway", "AWS/NetworkFirewall")  # the services' own: test_workload_grants
+    found = [a for a in own(record, ALARM) if inputs(a)["namespace"] in network]
     metrics = Counter(inputs(a)["metricName"] for a in found)
     nats = len(record.by_type(NAT))
     zones = sum(len(inputs(f)["subnetMappings"]) for f in record.by_type(FIREWALL))
@@ -275,7 +275,13 @@ def test_invalid_args_are_reported_at_once_before_anything_exists() -> None:
 
 def test_the_component_registers_its_outputs() -> None:
     (component,) = [r for r in alone().resources if r.type == TYPE_TOKEN]
-    assert set(component.outputs) == {"workspaceArn", "remoteWriteUrl", "region", "topicArns"}
+    assert set(component.outputs) == {
+        "workspaceArn",
+        "workspaceId",
+        "remoteWriteUrl",
+        "region",
+        "topicArns",
+    }
 
 
 def test_only_the_publishers_may_use_the_alerts_key(stack_records: dict[str, Record]) -> None:

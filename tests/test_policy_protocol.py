@@ -288,3 +288,19 @@ def test_a_managed_node_group_in_public_subnets_is_refused_through_its_node_grou
     group = record.one("aws:eks/nodeGroup:NodeGroup")
     assert [v.urn for v in refused] == [group.urn]
     assert "Tier=public, expected Tier=private" in refused[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("", 0.0), ("30m", 1800.0), ("1h30m", 5400.0), ("1.5s", 1.5), ("250ms", 0.25)],
+)
+def test_custom_timeouts_reach_the_pack_in_seconds_as_the_engine_sends_them(
+    text: str, seconds: float
+) -> None:
+    assert analyzer.duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "thirty minutes", "5x", "1h 30m"])
+def test_a_custom_timeout_that_is_not_a_duration_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        analyzer.duration_seconds(text)

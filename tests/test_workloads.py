@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.workloads import DEPLOYERS_GROUP, VIEWERS_GROUP, network_policies
+from components.cluster_services import COLLECTOR_LABELS
+from components.workloads import DEPLOYERS_GROUP, METRICS_PORT, VIEWERS_GROUP, network_policies
 from gam_offline.records import Record
 from tests.support import STACKS
 
@@ -37,17 +38,36 @@ def test_only_serving_namespaces_admit_the_load_balancer_and_only_on_their_port(
     )
 
 
-def test_workers_reach_the_data_tier_and_https_and_the_spa_nothing_more_than_dns() -> None:
+def test_workers_reach_the_data_tier_and_https_and_the_spa_only_the_endpoints() -> None:
     workers = network_policies("workers", ["10.0.0.0/24"], ["10.0.8.0/24", "10.0.9.0/24"])
     data, https = workers["allow-data-and-aws"]["egress"]
     assert [b["ipBlock"]["cidr"] for b in data["to"]] == ["10.0.8.0/24", "10.0.9.0/24"]
     assert {p["port"] for p in data["ports"]} == {5432, 6379}
     assert https["ports"] == [{"port": 443, "protocol": "TCP"}]
-    assert set(network_policies("spa", ["10.0.0.0/24"], ["10.0.8.0/24"])) == {
+    spa = network_policies("spa", ["10.0.0.0/24"], ["10.0.8.0/24"], ["10.0.64.0/18"])
+    assert set(spa) == {
         "default-deny",
         "allow-dns",
+        "allow-pod-identity-agent",
+        "allow-metrics-scrape",
         "allow-load-balancer",
+        "allow-aws-endpoints",
     }
+    assert spa["allow-aws-endpoints"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "10.0.64.0/18"}}], "ports": [{"port": 443, "protocol": "TCP"}]}
+    ]
+
+
+def test_every_namespace_reaches_the_pod_identity_agent_and_only_on_its_port() -> None:
+    # Without it the default deny cuts pods off from their role's credentials.
+    for role in ("api", "workers", "spa"):
+        agent = network_policies(role, ["10.0.0.0/24"], ["10.0.8.0/24"])["allow-pod-identity-agent"]
+        assert agent["egress"] == [
+            {
+                "to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}],
+                "ports": [{"port": 80, "protocol": "TCP"}],
+            }
+        ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -70,7 +90,7 @@ def test_each_namespace_carries_its_guards(stack_records: dict[str, Record], sta
             p["metadata"]["name"]
             for p in _in(record, "kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
         }
-        assert {"default-deny", "allow-dns"} <= policies
+        assert {"default-deny", "allow-dns", "allow-pod-identity-agent"} <= policies
         # the chaos drills bind FIS where they act (ADR 0019): tests/test_chaos.py
         bindings = [
             b
@@ -80,3 +100,18 @@ def test_each_namespace_carries_its_guards(stack_records: dict[str, Record], sta
         assert {b["subjects"][0]["name"] for b in bindings} == {DEPLOYERS_GROUP, VIEWERS_GROUP}
         (pdb,) = _in(record, "kubernetes:policy/v1:PodDisruptionBudget", name)
         assert pdb["spec"]["maxUnavailable"] == 1
+
+
+def test_every_namespace_admits_only_the_collector_and_only_on_the_metrics_port() -> None:
+    for role in ("api", "workers", "spa"):
+        scrape = network_policies(role, ["10.0.0.0/24"], ["10.0.8.0/24"])["allow-metrics-scrape"]
+        (rule,) = scrape["ingress"]
+        assert rule["ports"] == [{"port": METRICS_PORT, "protocol": "TCP"}]
+        assert rule["from"] == [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "podSelector": {"matchLabels": COLLECTOR_LABELS},
+            }
+        ]

@@ -47,14 +47,14 @@ def namespace_stack() -> list[Resource]:
     return [namespace, quota, deny, dns]
 
 
-def deployment() -> Resource:
+def deployment(kind: str = "kubernetes:apps/v1:Deployment") -> Resource:
     container = {
         "name": "api",
         "image": "api:1",
         "securityContext": {"privileged": False, "allowPrivilegeEscalation": False},
     }
     return make(
-        "kubernetes:apps/v1:Deployment",
+        kind,
         "api",
         {"spec": {"template": {"spec": {"hostNetwork": False, "containers": [container]}}}},
     )
@@ -110,6 +110,15 @@ CASES = [
         (
             Break("spec.template.spec.hostNetwork", True),
             Break("spec.template.spec.hostPID", True),
+            Break("spec.template.spec.containers.0.securityContext.privileged", True),
+            Break("spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", True),
+        ),
+    ),
+    Case(
+        "k8s-no-privileged-pods",
+        deployment("kubernetes:batch/v1:Job"),  # the database Jobs (ADR 0015)
+        (
+            Break("spec.template.spec.hostIPC", True),
             Break("spec.template.spec.containers.0.securityContext.privileged", True),
             Break("spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", True),
         ),
