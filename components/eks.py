@@ -191,6 +191,8 @@ class EksCluster(GamComponent):
     provider: k8s.Provider
     """The Kubernetes provider for everything inside the cluster."""
     node_group_names: dict[str, pulumi.Output[str]]
+    node_group_arns: dict[str, pulumi.Output[str]]
+    """Each node group's ARN by its role (`worker`...): what FIS drills target."""
 
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -255,6 +257,9 @@ class EksCluster(GamComponent):
         self.node_group_names = {
             group: ng.node_group.node_group_name
             for group, ng in zip(args.node_groups, groups, strict=True)
+        }
+        self.node_group_arns = {
+            group: ng.node_group.arn for group, ng in zip(args.node_groups, groups, strict=True)
         }
         on_system = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLERATION]}
         self._addon("coredns", on_system, depends_on=groups)

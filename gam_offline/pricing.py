@@ -364,6 +364,8 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
 @pricer("aws:synthetics/canary:Canary", usage="canary")
 def _canary(inputs: Inputs, ctx: Context) -> list[Charge]:
     runs = ctx.use().runs
+    if runs is None and not inputs.get("startCanary"):
+        runs = 0  # Synthetics creates a canary stopped unless `startCanary` is set
     if runs is None:
         expression = str((inputs.get("schedule") or {}).get("expression") or "")
         match = _RATE.match(expression)
@@ -373,6 +375,39 @@ def _canary(inputs: Inputs, ctx: Context) -> list[Charge]:
         minutes = every * (60 if unit.startswith("hour") else 1)
         runs = ctx.hours * 60 / minutes if minutes else 1
     return [ctx.measured("synthetics.run", "canary runs", runs)]
+
+
+_ISO_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
+
+
+def action_minutes(actions: Any) -> float:
+    """Billed minutes of one run of an FIS template: its actions' `duration` parameters
+    (ISO 8601, `PT10M`), at least one minute each; an action without one (a termination,
+    a reboot, a pod deletion) counts one minute. Actions are summed as if run in
+    sequence: an upper bound when some run in parallel."""
+    total = 0.0
+    for action in actions or []:
+        duration = next(
+            (p.get("value") for p in action.get("parameters") or [] if p.get("key") == "duration"),
+            None,
+        )
+        minutes = 1.0
+        if duration is not None:
+            match = _ISO_DURATION.match(str(duration))
+            if not match or not any(match.groups()):
+                raise Unpriceable(f"action duration {duration!r} is not PT<h>H<m>M<s>S")
+            hours, mins, secs = (int(g or 0) for g in match.groups())
+            minutes = max(1.0, hours * 60 + mins + secs / 60)
+        total += minutes
+    return total
+
+
+@pricer("aws:fis/experimentTemplate:ExperimentTemplate", usage="fisExperiment")
+def _fis_template(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """A template is free; each experiment started from it is billed by action-minute."""
+    use = ctx.use()
+    minutes = action_minutes(inputs.get("actions")) * use.runs
+    return [ctx.measured("fis.actionMinute", "FIS action-minutes", minutes)]
 
 
 @pricer("aws:amp/workspace:Workspace", usage="prometheusWorkspace")

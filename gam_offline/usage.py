@@ -157,7 +157,13 @@ class GrafanaWorkspace(Section):
 
 class Canary(Section):
     runs: float | None = Field(default=None, ge=0)
-    """Runs a month. Default: from a `rate(...)` schedule; required for `cron(...)`."""
+    """Runs a month. Default: from a `rate(...)` schedule (none while `startCanary` is
+    unset: the canary is stopped); required for `cron(...)`."""
+
+
+class FisExperiment(Section):
+    runs: float = Field(default=1 / 3, ge=0)
+    """Experiments started from each template a month. Default 1/3 (a quarterly drill)."""
 
 
 class PrometheusRules(Section):
@@ -220,6 +226,7 @@ class Usage(Section):
     prometheus_workspace: PrometheusWorkspace = PrometheusWorkspace()
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()
+    fis_experiment: FisExperiment = FisExperiment()
     xray_sampling: XraySampling = XraySampling()
     prometheus_rules: PrometheusRules = PrometheusRules()
     backup_vault: Storage = Storage()

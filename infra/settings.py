@@ -682,6 +682,60 @@ class PagerDutySettings(_Model):
         return self
 
 
+class SyntheticsSettings(_Model):
+    """CloudWatch Synthetics canaries (ADR 0019). A canary whose URL is unset is skipped."""
+
+    enabled: bool = True
+    spa_url: str | None = None
+    """The SPA's https URL, loaded in a browser. Default: none (no SPA canary)."""
+    api_url: str | None = None
+    """The API's https base URL, for the workflow check. Default: none (no API canary)."""
+    api_paths: tuple[str, ...] = ("/healthz",)
+    """The workflow: unauthenticated paths requested in order, each to answer 2xx JSON."""
+    api_in_vpc: bool = False
+    """Run the API canary in the private subnets (an internal API URL)."""
+    every_minutes: int = Field(default=5, ge=1, le=60)
+    """How often each canary runs. Default from the profile."""
+    severity: Literal["sev1", "sev2", "sev3", "info"] = "sev2"
+    """How loud a failing canary's alarm is (sev1/sev2 page)."""
+    retention_days: int = Field(default=30, ge=1, le=455)
+    """Days run records and artifacts are kept. Default from the profile."""
+
+    @field_validator("spa_url", "api_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and (url_problem(value) or not value.startswith("https://")):
+            raise ValueError(f"{value!r} must be an https URL with a host")
+        return value
+
+    @field_validator("api_paths")
+    @classmethod
+    def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [p for p in value if not p.startswith("/") or "," in p]
+        if bad or not value:
+            raise ValueError(f"paths {list(bad)} must start with / and hold no comma; give one")
+        return value
+
+
+class ChaosSettings(_Model):
+    """AWS FIS drills (ADR 0019): templates only; nobody runs them but the runbook."""
+
+    enabled: bool = False
+    """Default from the profile: off in prod, on in staging."""
+    node_termination_percent: int = Field(default=34, ge=1, le=100)
+    """The share of the worker node group's instances the node drill terminates."""
+    pod_namespace: Literal["api", "workers", "spa"] = "workers"
+    """The workload namespace (by role) the pod drill acts in."""
+    pod_selector: str = "app.kubernetes.io/part-of=gam"
+    """The label selector of the pods the pod drill may delete."""
+    pod_percent: int = Field(default=25, ge=1, le=100)
+    """The share of those pods it deletes."""
+    database: bool = True
+    """The database drill (a reboot, with failover when Multi-AZ)."""
+    log_retention_days: LogRetentionDays = 365
+    """Retention of the experiment log."""
+
+
 class ObservabilitySettings(_Model):
     """Managed Prometheus, SLO rules, Alertmanager, alarms, X-Ray (ADR 0012); Managed
     Grafana and PagerDuty (ADR 0017)."""
@@ -697,6 +751,8 @@ class ObservabilitySettings(_Model):
     alerting: AlertingSettings = AlertingSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     pager_duty: PagerDutySettings = PagerDutySettings()
+    synthetics: SyntheticsSettings = SyntheticsSettings()
+    chaos: ChaosSettings = ChaosSettings()
 
     @model_validator(mode="after")
     def _pages_have_owners(self) -> ObservabilitySettings:
@@ -714,6 +770,16 @@ class ObservabilitySettings(_Model):
             found.append(f"pagerDuty.teams has no team {orphans} for the SLOs they own")
         if found:
             raise ValueError("; ".join(found))
+        return self
+
+    @model_validator(mode="after")
+    def _drills_stop_on_canaries(self) -> ObservabilitySettings:
+        canaries = self.synthetics.enabled and (self.synthetics.spa_url or self.synthetics.api_url)
+        if self.chaos.enabled and not canaries:
+            raise ValueError(
+                "chaos.enabled: the drills stop on the canaries' alarms; set "
+                "synthetics.spaUrl or synthetics.apiUrl (synthetics enabled), or turn chaos off"
+            )
         return self
 
     def catalog(self) -> tuple[slo.Slo, ...]:

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components import alarms, cidr
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
+from components.chaos import ChaosDrills, ChaosDrillsArgs, PodFault
 from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
 from components.data_lake import BUCKETS, BucketAccess, DataLake, DataLakeArgs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
@@ -29,6 +30,7 @@ from components.networking import Networking, NetworkingArgs
 from components.observability import ObservabilityArgs, ObservabilityStack
 from components.postgis import PostgisDatabase, PostgisDatabaseArgs
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
+from components.synthetics import CanarySpec, Synthetics, SyntheticsArgs
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 from stacks import grants
@@ -128,6 +130,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     if edge_access is not None:
         api = identity.api_domain if identity is not None else None
         outputs.update(_edge(settings, stores.lake, edge_access, api))
+    # the chaos drills stop on the API's errors too (`_drills`)
+    api_alarms: list[pulumi.Input[str]] = [identity.api_errors_alarm_arn] if identity else []
     database = _database(settings, network, clients) if settings.database.enabled else None
     if database is not None:
         outputs.update(_database_outputs(database))
@@ -140,6 +144,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             _database_jobs(settings, cluster, services, database, images)
     if observability is not None:
         observability.add_alarms(_service_alarms(stores.messaging, redis, database))
+        drills = _drills(settings, network, observability, outputs, cluster, database, api_alarms)
+        outputs.update(drills)
     if settings.fargate.enabled:
         fallback = FargateFallback(
             settings.name("fargate"),
@@ -456,6 +462,98 @@ def _database_outputs(database: PostgisDatabase) -> dict[str, pulumi.Output[Any]
         "databaseSecurityGroupId": database.security_group_id,
         "databaseKmsKeyArn": database.kms_key_arn,
     }
+
+
+# --- synthetics and chaos drills (issue 12, ADR 0019) --------------------------------------
+
+
+def _drills(
+    settings: Settings,
+    network: Networking,
+    observability: ObservabilityStack,
+    outputs: dict[str, pulumi.Output[Any]],
+    cluster: EksCluster | None,
+    database: PostgisDatabase | None,
+    api_alarms: Sequence[pulumi.Input[str]],
+) -> dict[str, pulumi.Output[Any]]:
+    """Canaries for the URLs that are set, alarmed through the observability stack; the
+    FIS drills, stopping on those alarms and the API's (`api_alarms`), on what the
+    stack has (ADR 0019)."""
+    syn, chaos = settings.observability.synthetics, settings.observability.chaos
+    canaries = []
+    if syn.enabled and syn.spa_url:
+        canaries.append(
+            CanarySpec(
+                name="spa",
+                script="spa",
+                handler="spa_check.handler",
+                url=syn.spa_url,
+                severity=syn.severity,
+            )
+        )
+    if syn.enabled and syn.api_url:
+        canaries.append(
+            CanarySpec(
+                name="api",
+                script="api",
+                handler="api_check.handler",
+                url=syn.api_url,
+                environment={"API_URL": syn.api_url, "API_PATHS": ",".join(syn.api_paths)},
+                severity=syn.severity,
+                in_vpc=syn.api_in_vpc,
+            )
+        )
+    result: dict[str, pulumi.Output[Any]] = {}
+    stop_alarms: list[pulumi.Input[str]] = []
+    if canaries:
+        synthetics = Synthetics(
+            settings.name("synthetics"),
+            SyntheticsArgs(
+                canaries=canaries,
+                add_alarms=observability.add_alarms,
+                log_bucket=outputs["bucketNames"].apply(lambda names: names["access-logs"]),
+                # under the lake's name: its access-log bucket admits `<lake>-*` sources
+                artifacts_bucket=settings.name("data", "canaries"),
+                every_minutes=syn.every_minutes,
+                retention_days=syn.retention_days,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_subnet_ids,
+                protect=settings.protect_stateful_resources,
+                tags=settings.tags,
+            ),
+        )
+        result["canaryNames"] = pulumi.Output.from_input(synthetics.canary_names)
+        stop_alarms += list(synthetics.alarm_arns.values())
+    if not chaos.enabled:
+        return result
+    stop_alarms += api_alarms
+    worker = cluster is not None and "worker" in cluster.node_group_arns
+    pod_fault = None
+    if cluster is not None:
+        pod_fault = PodFault(
+            cluster_name=cluster.cluster_name,
+            cluster_arn=cluster.cluster_arn,
+            provider=cluster.provider,
+            namespace=getattr(settings.workloads.namespaces, chaos.pod_namespace),
+            selector=chaos.pod_selector,
+            percent=chaos.pod_percent,
+        )
+    drills = ChaosDrills(
+        settings.name("chaos"),
+        ChaosDrillsArgs(
+            stop_alarm_arns=stop_alarms,
+            node_group_arn=cluster.node_group_arns["worker"] if cluster and worker else None,
+            node_group_name=cluster.node_group_names["worker"] if cluster and worker else None,
+            node_termination_percent=chaos.node_termination_percent,
+            pod_fault=pod_fault,
+            database_instance_arn=database.instance.arn if database and chaos.database else None,
+            database_failover=settings.database.multi_az,
+            log_retention_days=chaos.log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+    return result | {"chaosTemplateIds": pulumi.Output.from_input(drills.template_ids)}
 
 
 # --- data stores, messaging, registries (issue 11) ----------------------------------------

@@ -231,6 +231,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 30,
             "grafana": {"enabled": False},
             "traceSamplingRate": 1,
+            "synthetics": {"everyMinutes": 30, "retentionDays": 7},
+            "chaos": {"enabled": False, "logRetentionDays": 30},
         },
         "edge": {
             "priceClass": "PriceClass_100",
@@ -289,6 +291,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 90,
             "grafana": {"enabled": True},
             "traceSamplingRate": 0.1,
+            "synthetics": {"everyMinutes": 10, "retentionDays": 30},
+            "chaos": {"enabled": False, "logRetentionDays": 90},
         },
         "edge": {
             "priceClass": "PriceClass_100",
@@ -344,6 +348,8 @@ PROFILES: dict[str, dict[str, Any]] = {
             "logRetentionDays": 365,
             "grafana": {"enabled": True},
             "traceSamplingRate": 0.05,
+            "synthetics": {"everyMinutes": 5, "retentionDays": 90},
+            "chaos": {"enabled": False, "logRetentionDays": 365},
         },
         "edge": {
             "priceClass": "PriceClass_200",

@@ -312,7 +312,9 @@ def test_every_bucket_has_each_companion_exactly_once(
 ) -> None:
     record = stack_records[stack]
     buckets = record.by_type(BUCKET)
-    assert len(buckets) == (7 if stack == "prod" else 4)  # prod: 2 replicas, DR logs
+    # prod: 2 replicas, DR logs; with canaries, their artifact bucket (ADR 0019)
+    artifacts = 1 if record.by_type("aws:synthetics/canary:Canary") else 0
+    assert len(buckets) == (7 if stack == "prod" else 4) + artifacts
     for bucket in buckets:
         purpose = bucket.plain_inputs()["tags"]["Purpose"]
         expected = sorted(COMPANIONS + (() if purpose == "logs" else (LOGGING,)))

@@ -484,7 +484,28 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
     ),
     (
         "aws:synthetics/canary:Canary",
-        {"schedule": {"expression": "rate(5 minutes)"}},
+        {"schedule": {"expression": "rate(5 minutes)"}, "startCanary": False},
+        {},
+        Facts(),
+        0,
+        0,
+    ),
+    (
+        "aws:fis/experimentTemplate:ExperimentTemplate",
+        {
+            "actions": [
+                {"actionId": "aws:eks:terminate-nodegroup-instances", "parameters": []},
+                {"parameters": [{"key": "duration", "value": "PT10M"}]},
+            ]
+        },
+        {"fisExperiment": {"runs": 2}},
+        Facts(),
+        0,
+        2 * (1 + 10) * p("fis.actionMinute"),
+    ),
+    (
+        "aws:synthetics/canary:Canary",
+        {"schedule": {"expression": "rate(5 minutes)"}, "startCanary": True},
         {},
         Facts(),
         0,
@@ -638,10 +659,15 @@ def test_the_basis_reads_as_the_issue_writes_it() -> None:
         ("aws:apigatewayv2/api:Api", {"protocolType": "WEBSOCKET"}, "WEBSOCKET"),
         (
             "aws:synthetics/canary:Canary",
-            {"schedule": {"expression": "cron(0 9 * * ? *)"}},
+            {"schedule": {"expression": "cron(0 9 * * ? *)"}, "startCanary": True},
             "canary.runs",
         ),
         ("aws:ebs/volume:Volume", {"type": "io2", "size": 10}, "io2"),
+        (
+            "aws:fis/experimentTemplate:ExperimentTemplate",
+            {"actions": [{"parameters": [{"key": "duration", "value": "ten minutes"}]}]},
+            "PT<h>H<m>M<s>S",
+        ),
         (
             "aws:amp/ruleGroupNamespace:RuleGroupNamespace",
             {"data": "groups:\n- name: g\n  interval: soon\n  rules: []\n"},

@@ -91,7 +91,12 @@ def test_each_namespace_carries_its_guards(stack_records: dict[str, Record], sta
             for p in _in(record, "kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
         }
         assert {"default-deny", "allow-dns", "allow-pod-identity-agent"} <= policies
-        bindings = _in(record, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name)
+        # the chaos drills bind FIS where they act (ADR 0019): tests/test_chaos.py
+        bindings = [
+            b
+            for b in _in(record, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name)
+            if b["metadata"]["name"] != "fis-experiment"
+        ]
         assert {b["subjects"][0]["name"] for b in bindings} == {DEPLOYERS_GROUP, VIEWERS_GROUP}
         (pdb,) = _in(record, "kubernetes:policy/v1:PodDisruptionBudget", name)
         assert pdb["spec"]["maxUnavailable"] == 1

@@ -1178,3 +1178,33 @@ def _db_backups_replication(inputs: Inputs, ctx: FakeContext) -> Outputs:
 def _secret_rotation(inputs: Inputs, ctx: FakeContext) -> Outputs:
     """Its id is the secret's ARN."""
     return {"rotationEnabled": True}
+
+
+# --- Synthetics and FIS (ADR 0019) ---------------------------------------------------
+
+
+@fake("aws:synthetics/canary:Canary", id_input="name")
+def _synthetics_canary(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """The id is the canary's name; Synthetics creates a Lambda function `cwsyn-<name>-<id>`
+    and its layer, and the canary starts RUNNING when `startCanary` is set."""
+    name = str(inputs.get("name") or ctx.resource_id)
+    function = f"cwsyn-{name}-{_uuid(ctx, 'function')}"
+    return {
+        "arn": _arn(ctx, "synthetics", f"canary:{name}"),
+        "engineArn": _arn(ctx, "lambda", f"function:{function}:1"),
+        "sourceLocationArn": _arn(ctx, "lambda", f"layer:cwsyn-{name}-{_hex(ctx, 'layer')}:1"),
+        "status": "RUNNING" if inputs.get("startCanary") else "READY",
+        "timelines": [{"created": "2026-01-01T00:00:00Z"}],
+        "successRetentionPeriod": inputs.get("successRetentionPeriod") or 31,
+        "failureRetentionPeriod": inputs.get("failureRetentionPeriod") or 31,
+    }
+
+
+@fake("aws:fis/experimentTemplate:ExperimentTemplate")
+def _fis_experiment_template(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """FIS names a template `EXT` and 14 base-62 characters; its ARN holds that id."""
+    template_id = "EXT" + "".join(c for c in _hex(ctx, "template") if c.isalnum())[:14].upper()
+    return {
+        "id": template_id,
+        "arn": _arn(ctx, "fis", f"experiment-template/{template_id}"),
+    }

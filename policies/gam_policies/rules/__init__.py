@@ -22,6 +22,7 @@ DOMAINS = (
     "network",
     "logging",
     "observability",
+    "drills",
     "secrets",
     "tags",
     "protection",
