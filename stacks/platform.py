@@ -74,6 +74,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["dnsFirewallRuleGroupId"] = firewall.rule_group_id
         outputs["dnsQueryLogGroupName"] = firewall.query_log_group_name
     cache = settings.image_cache
+    images: ImageCache | None = None
     if cache.enabled:
         images = ImageCache(
             settings.name("images"),
@@ -89,7 +90,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
-    outputs.update(_eks(settings, network))
+    outputs.update(_eks(settings, network, images))
     outputs.update(_data_stores(settings))
     if settings.cache.enabled:
         outputs.update(_cache(settings, network, _clients(outputs)))
@@ -181,8 +182,11 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     return outputs
 
 
-def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any]]:
-    """The cluster (ADR 0009): node groups from the profile, access from settings."""
+def _eks(
+    settings: Settings, network: Networking, images: ImageCache | None = None
+) -> dict[str, pulumi.Output[Any]]:
+    """The cluster (ADR 0009): node groups from the profile, access from settings; nodes
+    and cluster services pull through the image cache when there is one (ADR 0006)."""
     eks = settings.eks
     if not eks.enabled:
         return {}
@@ -207,6 +211,7 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
             viewer_role_arns=eks.access.viewers,
             deployer_role_arns=eks.access.deployers,
             deploy_namespaces=tuple(names.values()),
+            node_policy_arns=(images.pull_policy_arn,) if images else (),
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -236,6 +241,7 @@ def _eks(settings: Settings, network: Networking) -> dict[str, pulumi.Output[Any
                 vpc_id=network.vpc_id,
                 secrets_prefix=settings.name(),
                 prometheus_workspace_id=services.prometheus_workspace_id,
+                image_prefixes=images.image_prefixes if images else None,
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
