@@ -164,6 +164,10 @@ class ClusterServicesArgs:
     images are pulled through it where it caches their upstream (ADR 0006). Default: none,
     the charts pull from the upstream registries (blocked behind the egress firewall)."""
 
+    egress_filtered: bool = False
+    """The egress firewall is on (ADR 0004): the preview warns of each upstream the cache
+    does not cache yet, naming the charts whose pulls the firewall will block."""
+
     log_retention_days: int = 365
     """Retention of the container logs."""
 
@@ -328,7 +332,7 @@ class ClusterServices(GamComponent):
         self._account = Account(self)
         cluster = args.cluster
         region = self._account.region
-        if args.image_prefixes is not None:
+        if args.image_prefixes is not None and args.egress_filtered:
             pulumi.Output.from_input(args.image_prefixes).apply(self._warn_uncached)
 
         self._release(
@@ -433,8 +437,8 @@ class ClusterServices(GamComponent):
     def _warn_uncached(self, prefixes: Mapping[str, str]) -> None:
         for upstream, keys in uncached(prefixes).items():
             pulumi.log.warn(
-                f"{keys} pull from {CACHE_UPSTREAMS[upstream]} directly: the image cache does "
-                f"not cache it yet (the egress firewall blocks it where on). "
+                f"{keys} pull from {CACHE_UPSTREAMS[upstream]} directly, which the egress "
+                f"firewall blocks: the image cache does not cache it yet. "
                 f"{_CACHE_IT.get(upstream, '')}",
                 self,
             )

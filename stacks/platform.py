@@ -242,6 +242,7 @@ def _eks(
                 secrets_prefix=settings.name(),
                 prometheus_workspace_id=services.prometheus_workspace_id,
                 image_prefixes=images.image_prefixes if images else None,
+                egress_filtered=settings.network.firewall.enabled,
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,
