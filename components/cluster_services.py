@@ -18,6 +18,10 @@ own service account with its own Pod Identity role (ADR 0009), least privilege:
   retention and its own key, and, when a log store is given (`LogShipping`), to that
   OpenSearch domain too (SigV4, `gam-logs-*` daily indices; ADR 0018), its role
   allowed to post documents to that domain only.
+
+Every chart's images come through the ECR pull-through cache where it caches their
+upstream (`IMAGES`, `image_prefixes`; ADR 0006), and every AWS API they call has an
+interface endpoint behind the egress firewall (ADR 0004).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pulumi
@@ -37,7 +42,7 @@ from components.eks import SYSTEM_TOLERATION, EksCluster
 from components.eks_spec import group_labels
 from components.log_search_documents import MERGE_LOG_KEY
 from components.tags import problems as tag_problems
-from components.values import LOG_RETENTION_DAYS
+from components.values import CACHE_UPSTREAMS, CREDENTIALED_UPSTREAMS, LOG_RETENTION_DAYS
 
 TYPE_TOKEN = "gam:k8s:ClusterServices"
 NAMESPACE = "kube-system"
@@ -74,6 +79,72 @@ SECRET_STORE = "aws-secrets-manager"
 ON_SYSTEM = {"nodeSelector": group_labels("system"), "tolerations": [SYSTEM_TOLERATION]}
 
 
+@dataclass(frozen=True)
+class Image:
+    """One image a chart runs: where its values block sits, its upstream registry (a key of
+    `values.CACHE_UPSTREAMS`), its repository there, and a tag when the chart's default
+    does not fit."""
+
+    path: tuple[str, ...]
+    upstream: str
+    repository: str
+    tag: str | None = None
+
+
+# Every image each pinned chart runs with these values (read from the chart's values.yaml
+# at its pinned version); upgrading a chart means re-reading them. External Secrets
+# publishes to GHCR only (its default `oci.external-secrets.io` redirects there).
+IMAGES: Mapping[str, tuple[Image, ...]] = {
+    "aws-load-balancer-controller": (
+        Image(("image",), "ecr-public", "eks/aws-load-balancer-controller"),
+    ),
+    "external-secrets": tuple(
+        Image((*at, "image"), "ghcr", "external-secrets/external-secrets")
+        for at in ((), ("webhook",), ("certController",))
+    ),
+    "cluster-autoscaler": (Image(("image",), "k8s", "autoscaling/cluster-autoscaler"),),
+    "metrics-server": (Image(("image",), "k8s", "metrics-server/metrics-server"),),
+    # the chart has no default image; its default tag (its collector's version, 0.136.0)
+    # is no ADOT release: the nearest ADOT release above that collector
+    "adot-collector": (
+        Image(("image",), "ecr-public", "aws-observability/aws-otel-collector", "v0.46.0"),
+    ),
+    "fluent-bit": (Image(("image",), "ecr-public", "aws-observability/aws-for-fluent-bit"),),
+}
+
+
+def image_block(image: Image, prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The chart values of one image: through the cache when it caches the upstream
+    (`prefixes`: `ImageCache.image_prefixes`), else from the upstream registry."""
+    host = prefixes.get(image.upstream, CACHE_UPSTREAMS[image.upstream])
+    block = {"repository": f"{host}/{image.repository}"}
+    return block | ({"tag": image.tag} if image.tag else {})
+
+
+def image_values(key: str, prefixes: Mapping[str, str]) -> dict[str, Any]:
+    """The image values of chart `key` (nested as the chart reads them)."""
+    values: dict[str, Any] = {}
+    for image in IMAGES[key]:
+        _put(values, image.path, image_block(image, prefixes))
+    return values
+
+
+def uncached(prefixes: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per upstream the cache does not cache: the charts whose images still come from it."""
+    found: dict[str, list[str]] = {}
+    for key, images in IMAGES.items():
+        for upstream in sorted({i.upstream for i in images} - set(prefixes)):
+            found.setdefault(upstream, []).append(key)
+    return found
+
+
+def _put(values: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    *parents, last = path
+    for name in parents:
+        values = values.setdefault(name, {})
+    values[last] = value
+
+
 @dataclass(frozen=True, kw_only=True)
 class LogShipping:
     """An OpenSearch domain Fluent Bit ships to."""
@@ -104,6 +175,15 @@ class ClusterServicesArgs:
     """Amazon Managed Prometheus workspace (ws-...) for metrics: the observability stack's,
     or one from settings. Default: traces only."""
 
+    image_prefixes: pulumi.Input[Mapping[str, str]] | None = None
+    """The image cache's prefix per upstream (`ImageCache.image_prefixes`): every chart's
+    images are pulled through it where it caches their upstream (ADR 0006). Default: none,
+    the charts pull from the upstream registries (blocked behind the egress firewall)."""
+
+    egress_filtered: bool = False
+    """The egress firewall is on (ADR 0004): the preview warns of each upstream the cache
+    does not cache yet, naming the charts whose pulls the firewall will block."""
+
     log_retention_days: int = 365
     """Retention of the container logs."""
 
@@ -129,7 +209,33 @@ def problems(args: ClusterServicesArgs) -> list[str]:
         found.append(
             f"log_retention_days {args.log_retention_days!r} is not a CloudWatch Logs retention"
         )
+    if isinstance(args.image_prefixes, Mapping):
+        unknown = sorted(set(args.image_prefixes) - set(CACHE_UPSTREAMS))
+        if unknown:
+            found.append(
+                f"image_prefixes {unknown} are not cache upstreams; "
+                f"use keys of {list(CACHE_UPSTREAMS)}"
+            )
     return found
+
+
+_CACHE_IT = {
+    u: f'Store its credentials (README, "Image cache"), then add {u} to '
+    "gam:imageCache.credentialsStored."
+    for u in CREDENTIALED_UPSTREAMS
+}
+
+
+def _copy_along(values: Mapping[str, Any], paths: list[tuple[str, ...]]) -> dict[str, Any]:
+    """A copy of `values` whose dicts along `paths` are new, so setting them leaves the
+    caller's untouched."""
+    copied = dict(values)
+    for path in paths:
+        node = copied
+        for name in path[:-1]:
+            node[name] = dict(node.get(name, {}))
+            node = node[name]
+    return copied
 
 
 def _document(*statements: Mapping[str, Any]) -> str:
@@ -195,7 +301,10 @@ def _read_secret_document(secrets: str, secretsmanager: str) -> str:
 
 
 def load_balancer_controller_policy(cluster_tag: str = "elbv2.k8s.aws/cluster") -> str:
-    """Read what it must see; create only tagged; change and delete only what it tagged."""
+    """Read what it must see; create only tagged; change and delete only what it tagged.
+    No Shield (off in its values) and no ACM: ingresses name their certificate
+    (`alb.ingress.kubernetes.io/certificate-arn`) rather than have it discovered by host,
+    which would call ACM, an API without an endpoint here (ADR 0011)."""
     describe = {
         "Sid": "Read",
         "Effect": "Allow",
@@ -222,11 +331,8 @@ def load_balancer_controller_policy(cluster_tag: str = "elbv2.k8s.aws/cluster") 
             "elasticloadbalancing:DescribeTargetHealth",
             "elasticloadbalancing:DescribeTags",
             "elasticloadbalancing:DescribeSSLPolicies",
-            "acm:ListCertificates",
-            "acm:DescribeCertificate",
             "wafv2:GetWebACL",
             "wafv2:GetWebACLForResource",
-            "shield:GetSubscriptionState",
         ],
         "Resource": "*",
     }
@@ -310,6 +416,8 @@ class ClusterServices(GamComponent):
         self._roles: dict[str, aws.iam.Role] = {}
         cluster = args.cluster
         region = self._account.region
+        if args.image_prefixes is not None and args.egress_filtered:
+            pulumi.Output.from_input(args.image_prefixes).apply(self._warn_uncached)
 
         self._release(
             "aws-load-balancer-controller",
@@ -319,6 +427,12 @@ class ClusterServices(GamComponent):
                 "vpcId": args.vpc_id,
                 "serviceAccount": {"name": "aws-load-balancer-controller"},
                 "replicaCount": 2,
+                # Shield Advanced (not subscribed) and WAF Classic (retired) would be called
+                # on every ALB through the firewall; WAFv2 associates the API's regional
+                # web ACL (ADR 0013) over its endpoint.
+                "enableShield": False,
+                "enableWaf": False,
+                "enableWafv2": True,
                 **ON_SYSTEM,
             },
             role=("aws-load-balancer-controller", load_balancer_controller_policy()),
@@ -381,7 +495,7 @@ class ClusterServices(GamComponent):
             version=chart.version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
             namespace=NAMESPACE,
-            values=dict(values),
+            values=self._with_images(key, values),
             atomic=True,
             cleanup_on_fail=True,
             opts=self.child_opts(provider=self._args.cluster.provider, depends_on=depends),
@@ -398,6 +512,27 @@ class ClusterServices(GamComponent):
             policy=document.apply(lambda v: _read_secret_document(v[0], v[1])),
             opts=self.child_opts(),
         )
+
+    def _with_images(self, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` with each image block of the chart set (`image_block`), through the
+        cache when there is one."""
+        merged = _copy_along(values, [i.path for i in IMAGES[key]])
+        prefixes = self._args.image_prefixes
+        for image in IMAGES[key]:
+            block: pulumi.Input[dict[str, str]] = image_block(image, {})
+            if prefixes is not None:
+                block = pulumi.Output.from_input(prefixes).apply(partial(image_block, image))
+            _put(merged, image.path, block)
+        return merged
+
+    def _warn_uncached(self, prefixes: Mapping[str, str]) -> None:
+        for upstream, keys in uncached(prefixes).items():
+            pulumi.log.warn(
+                f"{keys} pull from {CACHE_UPSTREAMS[upstream]} directly, which the egress "
+                f"firewall blocks: the image cache does not cache it yet. "
+                f"{_CACHE_IT.get(upstream, '')}",
+                self,
+            )
 
     # --- the roles' policies -------------------------------------------------------------
 
@@ -487,7 +622,6 @@ class ClusterServices(GamComponent):
             }
         return {
             "mode": "deployment",
-            "image": {"repository": "public.ecr.aws/aws-observability/aws-otel-collector"},
             "command": {"name": "awscollector"},
             "serviceAccount": {"create": True, "name": "adot-collector"},
             **scraping,

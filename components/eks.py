@@ -34,6 +34,7 @@ Decisions, written where they are made (ADRs 0009 and 0010):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,7 @@ POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root volume
 ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 MANAGED_POLICY = "arn:aws:iam::aws:policy/"
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/.+$")
 # Kubernetes groups the access entries put their principals in (RBAC binds them).
 DEPLOYERS_GROUP = "gam:deployers"
 VIEWERS_GROUP = "gam:viewers"
@@ -112,6 +114,11 @@ class EksClusterArgs:
     secrets_key_arn: pulumi.Input[str] | None = None
     """A KMS key for envelope encryption of secrets. Default: one is created (rotation on)."""
 
+    node_policy_arns: tuple[pulumi.Input[str], ...] = ()
+    """Further managed policies for the node role, e.g. the image cache's pull policy
+    (`ImageCache.pull_policy_arn`: the first pull of an upstream image through the cache
+    imports it). Default: none beyond the worker node and ECR pull-only policies."""
+
     protect: bool = False
     """Protect the keys and the cluster from deletion. Default False (set it in prod)."""
 
@@ -142,6 +149,9 @@ def problems(args: EksClusterArgs) -> list[str]:
         )
     if args.deployer_role_arns and not args.deploy_namespaces:
         found.append("deployer_role_arns need deploy_namespaces: the namespaces they may edit")
+    not_arns = [a for a in args.node_policy_arns if isinstance(a, str) and not POLICY_ARN.match(a)]
+    if not_arns:
+        found.append(f"node_policy_arns {not_arns} are not IAM policy ARNs (arn:aws:iam::...)")
     return found
 
 
@@ -546,6 +556,13 @@ class EksCluster(GamComponent):
                 self.child_name(f"node-role-{policy}"),
                 role=role.name,
                 policy_arn=f"{MANAGED_POLICY}{policy}",
+                opts=self.child_opts(),
+            )
+        for n, arn in enumerate(self._args.node_policy_arns):
+            aws.iam.RolePolicyAttachment(
+                self.child_name(f"node-role-extra-{n}"),
+                role=role.name,
+                policy_arn=arn,
                 opts=self.child_opts(),
             )
         return role

@@ -135,7 +135,8 @@ class NetworkingArgs:
     interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
     """Interface endpoints (service suffixes) in the private subnets, with private DNS.
     Default: ECR (api, dkr), STS, Logs, SSM (with its messages endpoints), Secrets Manager,
-    KMS, EC2, EKS, EKS Auth, ELB, Auto Scaling. S3 is always a gateway endpoint on the
+    KMS, EC2, EKS, EKS Auth, ELB, Auto Scaling, SQS, SNS, AppConfig Data, Managed Prometheus
+    remote write, X-Ray, WAFv2 (`values.DEFAULT_INTERFACE_ENDPOINTS`). S3 is always a gateway endpoint on the
     private route tables and may not be listed here. Every endpoint admits only this
     account's principals (or the organization's: `endpoint_organization_id`)."""
 

@@ -15,11 +15,15 @@ LOG_RETENTION_DAYS = (
 DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8,17}$")
 # The AWS APIs that nodes, controllers and workloads call, reached inside the VPC so that
-# the firewall's allow-list never needs a multi-tenant AWS suffix.
+# the firewall's allow-list never needs a multi-tenant AWS suffix: nodes and add-ons; the
+# workers' queues and topic (sqs, sns); feature flags (appconfigdata: the data plane the
+# apps read from); the collector's metrics and traces (aps-workspaces: remote write; xray);
+# the load balancer controller's web ACL association (wafv2; ADR 0011).
 DEFAULT_INTERFACE_ENDPOINTS = (
     *("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "secretsmanager", "kms"),
     *("ec2", "eks", "eks-auth", "elasticloadbalancing", "autoscaling"),
     *("ssmmessages", "ec2messages"),
+    *("sqs", "sns", "appconfigdata", "aps-workspaces", "xray", "wafv2"),
 )
 
 # Suffixes under which anyone can get a name: another account's load balancer, bucket,

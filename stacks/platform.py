@@ -114,9 +114,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["alertTopicArns"] = observability.topic_arns
         if observability.grafana_url is not None:
             outputs["grafanaUrl"] = observability.grafana_url
-    cluster, services, eks_outputs = _eks(
-        settings, network, observability, images.image_prefixes if images else None
-    )
+    cluster, services, eks_outputs = _eks(settings, network, observability, images)
     outputs.update(eks_outputs)
     clients = _clients(outputs)
     edge_access = _EdgeAccess() if settings.edge.enabled else None
@@ -265,7 +263,7 @@ def _eks(
     settings: Settings,
     network: Networking,
     observability: ObservabilityStack | None,
-    image_prefixes: pulumi.Output[Any] | None = None,
+    images: ImageCache | None = None,
 ) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings; its
     namespaces and services; the log store (ADR 0018) when on. The collector writes to
@@ -294,6 +292,7 @@ def _eks(
             viewer_role_arns=eks.access.viewers,
             deployer_role_arns=eks.access.deployers,
             deploy_namespaces=tuple(names.values()),
+            node_policy_arns=(images.pull_policy_arn,) if images else (),
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -316,7 +315,7 @@ def _eks(
     )
     outputs: dict[str, pulumi.Output[Any]] = {}
     log_search = (
-        _log_search(settings, network, cluster, image_prefixes)
+        _log_search(settings, network, cluster, images.image_prefixes if images else None)
         if settings.log_search.enabled
         else None
     )
@@ -335,6 +334,8 @@ def _eks(
                 prometheus_workspace_id=workspace,
                 scrape_namespaces=tuple(names.values()),
                 log_shipping=log_search.shipping() if log_search else None,
+                image_prefixes=images.image_prefixes if images else None,
+                egress_filtered=settings.network.firewall.enabled,
                 log_retention_days=services.container_log_retention_days,
                 protect=settings.protect_stateful_resources,
                 tags=settings.tags,

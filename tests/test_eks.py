@@ -326,3 +326,52 @@ def test_a_workload_role_is_associated_with_its_service_account_and_trusts_only_
     )
     cluster = record.one("aws:eks/cluster:Cluster")
     assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == cluster.outputs["arn"]
+
+
+# --- pulling through the image cache (ADR 0006) -----------------------------------------
+
+
+def test_extra_node_policies_must_be_policy_arns() -> None:
+    from components.eks import EksClusterArgs, problems
+    from components.tags import standard_tags
+
+    args = EksClusterArgs(
+        vpc_id="vpc-0123",
+        private_subnet_ids=["subnet-1"],
+        kubernetes_version="1.35",
+        addon_versions=settings.EksSettings().addon_versions,
+        node_groups={"system": eks_spec.NodeGroupSpec(("t4g.large",), 1, 1, 2)},
+        node_policy_arns=(
+            "arn:aws:iam::123456789012:policy/gam-dev-images-pull-policy",
+            "arn:aws:iam::123456789012:role/not-a-policy",
+        ),
+        tags=standard_tags(project="gam", environment="test", owner="o1", cost_center="c1"),
+    )
+    (found,) = problems(args)
+    assert "node_policy_arns" in found and "role/not-a-policy" in found
+    assert "images-pull-policy" not in found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_nodes_may_import_images_through_the_cache(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    """Without the cache's pull policy the first pull of an upstream image fails: pulling
+    it creates its repository and imports it (ecr:CreateRepository, BatchImportUpstreamImage)."""
+    record = stack_records[stack]
+    pull = record.outputs["imagePullPolicyArn"]
+    policy = next(p for p in record.by_type("aws:iam/policy:Policy") if p.outputs["arn"] == pull)
+    actions = json.loads(policy.plain_inputs()["policy"])["Statement"][0]["Action"]
+    assert {"ecr:BatchImportUpstreamImage", "ecr:CreateRepository"} <= set(actions)
+    node_role = record.outputs.get("eksNodeRoleArn") or next(
+        r.outputs["arn"]
+        for r in record.by_type("aws:iam/role:Role")
+        if r.name == f"gam-{stack}-eks-node-role"
+    )
+    roles = {r.outputs["arn"]: r.outputs["name"] for r in record.by_type("aws:iam/role:Role")}
+    attached = {
+        a.plain_inputs()["policyArn"]
+        for a in record.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.plain_inputs()["role"] == roles[node_role]
+    }
+    assert pull in attached

@@ -192,7 +192,7 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         NAT: 1,
         ROUTE: 6,  # public -> IGW, egress -> IGW, private -> NAT, per AZ
         "aws:ec2/networkAcl:NetworkAcl": 1,
-        ENDPOINT: 15,  # S3 gateway + 14 interface endpoints
+        ENDPOINT: 21,  # S3 gateway + 20 interface endpoints
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         KEY: 1,
@@ -201,7 +201,7 @@ def test_dev_like_profile_registers_exactly_these_resources(dev: Record) -> None
         "aws:iam/rolePolicy:RolePolicy": 1,
         "aws:ec2/flowLog:FlowLog": 1,
     }
-    assert len(dev.resources) == 59
+    assert len(dev.resources) == 65
 
 
 def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> None:
@@ -217,7 +217,7 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         NAT: 3,
         ROUTE: 15,  # public, egress, private, firewall -> out, egress -> firewall returns
         "aws:ec2/networkAcl:NetworkAcl": 1,
-        ENDPOINT: 15,
+        ENDPOINT: 21,
         "aws:ec2/securityGroup:SecurityGroup": 1,
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         KEY: 2,  # logs, firewall
@@ -231,7 +231,7 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         FIREWALL: 1,
         "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": 1,
     }
-    assert len(prod.resources) == 111
+    assert len(prod.resources) == 117
 
 
 def test_nat_gateways_follow_the_mode_each_with_a_vpc_eip(profile: Profile) -> None:
