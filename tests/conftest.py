@@ -7,6 +7,7 @@ runs a stack or the pack, the others read the result.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ def run_cache(tmp_path_factory: pytest.TempPathFactory) -> RunCache:
 @pytest.fixture(scope="session")
 def stack_records(run_cache: RunCache) -> dict[str, Record]:
     found = {
-        stack: run_cache.get(f"record-{stack}", lambda stack=stack: engine.run_stack(stack, ROOT))
+        stack: run_cache.get(f"record-{stack}", functools.partial(engine.run_stack, stack, ROOT))
         for stack in _stacks_in_worker_order()
     }
     return {stack: found[stack] for stack in STACKS}
@@ -59,7 +60,7 @@ def policy_reports(
     found = {
         stack: run_cache.get(
             f"report-{stack}",
-            lambda stack=stack: analyzer.evaluate(stack_records[stack], PACK_DIR),
+            functools.partial(analyzer.evaluate, stack_records[stack], PACK_DIR),
         )
         for stack in _stacks_in_worker_order()
     }
