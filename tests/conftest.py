@@ -1,12 +1,24 @@
-"""Shared fixtures: each stack is run once per test session, and its pack report made once."""
+"""Shared fixtures: each stack is run once per test run, and its pack report made once.
+
+Under pytest-xdist the workers share them through files (`tests/run_cache.py`): one worker
+runs a stack or the pack, the others read the result.
+"""
 
 from __future__ import annotations
+
+import copy
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from gam_offline import analyzer, engine
 from gam_offline.records import Record
+from tests.run_cache import RunCache, source_key
 from tests.support import PACK_DIR, ROOT, STACKS
 
 # No per-example deadline: a loaded CI machine (or tests in parallel on two cores) must
@@ -15,11 +27,72 @@ settings.register_profile("gam", deadline=None)
 settings.load_profile("gam")
 
 
-@pytest.fixture(scope="session")
-def stack_records() -> dict[str, Record]:
-    return {stack: engine.run_stack(stack, ROOT) for stack in STACKS}
+def _stacks_in_worker_order() -> list[str]:
+    """The stacks, starting at a different one in each xdist worker (gw0 at dev, gw1 at
+    staging...), so that workers starting together make different ones first."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    start = int(worker.removeprefix("gw") or 0) % len(STACKS)
+    return [*STACKS[start:], *STACKS[:start]]
 
 
 @pytest.fixture(scope="session")
-def policy_reports(stack_records: dict[str, Record]) -> dict[str, analyzer.PolicyReport]:
-    return {stack: analyzer.evaluate(record, PACK_DIR) for stack, record in stack_records.items()}
+def run_cache(tmp_path_factory: pytest.TempPathFactory) -> RunCache:
+    """Results shared by this run's workers: under xdist each worker's temporary folder is
+    `<run>/popen-gwN`, and `<run>` is the run's own."""
+    base = tmp_path_factory.getbasetemp()
+    folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return RunCache(folder, source_key(ROOT))
+
+
+@pytest.fixture(scope="session")
+def stack_records(run_cache: RunCache) -> dict[str, Record]:
+    found = {
+        stack: run_cache.get(f"record-{stack}", functools.partial(engine.run_stack, stack, ROOT))
+        for stack in _stacks_in_worker_order()
+    }
+    return {stack: found[stack] for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def policy_reports(
+    run_cache: RunCache, stack_records: dict[str, Record]
+) -> dict[str, analyzer.PolicyReport]:
+    found = {
+        stack: run_cache.get(
+            f"report-{stack}",
+            functools.partial(analyzer.evaluate, stack_records[stack], PACK_DIR),
+        )
+        for stack in _stacks_in_worker_order()
+    }
+    return {stack: found[stack] for stack in STACKS}
+
+
+@pytest.fixture()
+def committed_program_run_once(
+    monkeypatch: pytest.MonkeyPatch, stack_records: dict[str, Record]
+) -> None:
+    """`engine.run_stack` answers for this repository's program with a copy of the record
+    `stack_records` made by that very call, once for the run; any other project's program
+    (a copy changed by the test) really runs. For tests of what the command line does with
+    a record (its arguments, output, files and exit codes), not of the engine."""
+    run: Callable[[str, Path], Record] = engine.run_stack
+
+    def run_stack(stack: str, root: Path) -> Record:
+        if Path(root).resolve() == ROOT and stack in stack_records:
+            return copy.deepcopy(stack_records[stack])
+        return run(stack, root)
+
+    monkeypatch.setattr(engine, "run_stack", run_stack)
+
+
+@pytest.fixture()
+def project_modules_restored() -> Iterator[None]:
+    """For tests that run a copy of the project: `engine.use_project` makes the copy's
+    packages (`infra`, `components`, `stacks`) the imported ones and forgets this
+    repository's, which test modules imported and pulumi still looks classes up in. Put
+    this repository's back after the test."""
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in packages}
+    yield
+    engine.use_project(ROOT)
+    sys.modules.update(saved)

@@ -17,6 +17,11 @@ from gam_policies.rules import all_rules
 from tests import summary_reader
 from tests.support import PACK_DIR, ROOT
 
+# The committed program's stacks are run once for the run (`stack_records`); copies of the
+# project that a test changes really run (this repository's modules are back after it).
+# The engine's own tests cover `run_stack`.
+pytestmark = pytest.mark.usefixtures("committed_program_run_once", "project_modules_restored")
+
 
 def run(*args: str, root: Path = ROOT, pack: bool = False) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -262,10 +267,12 @@ def _gam_infra(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_project_is_found_from_the_working_directory_not_the_tools_install(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Another checkout, with its own program change, previews as itself: from a folder
-    inside it, and from anywhere with --cwd."""
+    inside it, and from anywhere with --cwd. Once as a fresh process with the tool
+    imported from this repository (as if installed), the others in this process, where
+    this repository's packages are already imported."""
     other = _copy_of_the_project(tmp_path / "other")
     platform = other / "stacks" / "platform.py"
     platform.write_text(
@@ -273,14 +280,15 @@ def test_the_project_is_found_from_the_working_directory_not_the_tools_install(
             '"vpcId": network.vpc_id,', '"checkout": "other",\n        "vpcId": network.vpc_id,'
         )
     )
-    inside = _gam_infra("preview", "--stack", "dev", "--no-policy", cwd=other / "stacks")
-    assert inside.returncode == cli.EXIT_OK, inside.stderr
-    assert 'checkout: "other"' in inside.stdout
     elsewhere = _gam_infra("--cwd", str(other), "preview", "--stack", "dev", cwd=tmp_path)
     assert elsewhere.returncode == cli.EXIT_OK, elsewhere.stderr
     assert 'checkout: "other"' in elsewhere.stdout and "mandatory violations: 0" in elsewhere.stdout
-    here = _gam_infra("preview", "--stack", "dev", "--no-policy", "-C", str(ROOT), cwd=tmp_path)
-    assert here.returncode == cli.EXIT_OK and "checkout" not in here.stdout
+    monkeypatch.chdir(other / "stacks")
+    assert cli.main(["preview", "--stack", "dev", "--no-policy"]) == cli.EXIT_OK
+    assert 'checkout: "other"' in capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["preview", "--stack", "dev", "--no-policy", "-C", str(ROOT)]) == cli.EXIT_OK
+    assert "checkout" not in capsys.readouterr().out
 
 
 def test_outside_any_project_the_tool_says_so_and_exits_2(tmp_path: Path) -> None:

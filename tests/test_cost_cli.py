@@ -15,6 +15,11 @@ from infra import settings
 from tests.support import ROOT
 from tests.test_settings import BASE
 
+# The committed program's stacks are run once for the run (`stack_records`); copies of the
+# project that a test changes really run (this repository's modules are back after it).
+# The engine's own tests cover `run_stack`.
+pytestmark = pytest.mark.usefixtures("committed_program_run_once", "project_modules_restored")
+
 
 def run_cost(stack: str, root: Path = ROOT, **options: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()

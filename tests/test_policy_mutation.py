@@ -1,6 +1,9 @@
 """The pack over gRPC against real shapes: each domain's cases, and a mutated prod stack.
 
 Both run in one pack process (a `analyzer.session`), as the engine keeps one per update.
+Each judgement is asked of the policy under test alone: the pack is configured (as the
+engine configures it) with prod's config for that policy and every other one disabled,
+which the SDK then skips, so a whole-stack request costs one policy's work, not eighty.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from pulumi.runtime.proto import analyzer_pb2
 
 from gam_offline import analyzer
 from gam_offline.records import Record, RecordedResource
@@ -19,11 +23,12 @@ from tests.support import PACK_DIR
 
 RULES = {rule.name: rule for rule in all_rules()}
 CASES = all_cases()
+PROD_CONFIG = analyzer.stack_policy_config("prod", PACK_DIR)
 # What prod's policy config exempts, by policy: resources the policy reports as exempted
 # (not applicable) and so can never fire on, by design.
 EXEMPTED = {
     name: {e["resource"] for e in entry.get("exemptions", [])}
-    for name, entry in analyzer.stack_policy_config("prod", PACK_DIR).items()
+    for name, entry in PROD_CONFIG.items()
     if isinstance(entry, dict)
 }
 
@@ -32,6 +37,14 @@ EXEMPTED = {
 def pack() -> Iterator[analyzer.PackSession]:
     with analyzer.session("prod", "gam-platform", PACK_DIR) as session:
         yield session
+
+
+def _only(pack: analyzer.PackSession, rule: str) -> None:
+    """Configure the pack with prod's config for `rule` and every other policy disabled."""
+    given = {name: "disabled" for name in RULES if name != rule}
+    given[rule] = PROD_CONFIG.get(rule, {})
+    config = analyzer.reconcile_config(pack.info, given)
+    pack.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=config))
 
 
 def _recorded(resource: Resource) -> RecordedResource:
@@ -57,6 +70,7 @@ def _recorded(resource: Resource) -> RecordedResource:
 
 
 def _fired(pack: analyzer.PackSession, rule: str, subject: Resource | list[Resource]) -> bool:
+    _only(pack, rule)
     report = pack.new_report()
     if isinstance(subject, list):
         pack.analyze_stack([_recorded(r) for r in subject], report)
@@ -87,6 +101,24 @@ def test_each_domain_is_judged_end_to_end_over_the_protocol(
 
 def test_every_domain_has_an_end_to_end_case() -> None:
     assert {_domain(n) for n in RULES} == {_domain(c.rule) for c in _first_case_per_domain()}
+
+
+def test_the_pack_judges_only_the_policy_its_config_leaves_enabled(
+    pack: analyzer.PackSession,
+) -> None:
+    """What `_only` relies on: configured again, the pack runs the one policy left on."""
+    assert {p.name for p in pack.info.policies} == set(RULES)
+    case = next(c for c in _first_case_per_domain() if isinstance(c.compliant, Resource))
+    mutated = case.breaks[0].apply(case.compliant)
+    assert isinstance(mutated, Resource)
+    broken = _recorded(mutated)
+    other = next(name for name in RULES if name != case.rule)
+    for enabled in (other, case.rule):
+        _only(pack, enabled)
+        report = pack.new_report()
+        pack.analyze([broken], report)
+        fired = {v.policy for v in report.violations}
+        assert fired <= {enabled} and (case.rule in fired) == (enabled == case.rule)
 
 
 # --- mutation of the recorded prod stack ---------------------------------------------
@@ -129,6 +161,7 @@ def _judged(record: Record, rule: str, type_: str) -> list[RecordedResource]:
 
 def _fires_on(pack: analyzer.PackSession, record: Record, case: Case, brk: Break) -> bool:
     target = _target_type(case, brk)
+    _only(pack, case.rule)
     report = pack.new_report()
     if RULES[case.rule].is_stack_rule:
         resources = [_mutated(r, brk) if r.type == target else r for r in record.resources]
@@ -149,13 +182,13 @@ def _candidates(record: Record) -> dict[str, list[tuple[Case, Break]]]:
 
 
 def test_breaking_one_property_of_recorded_prod_fires_each_policy_that_applies(
-    pack: analyzer.PackSession, stack_records: dict[str, Record]
+    pack: analyzer.PackSession,
+    stack_records: dict[str, Record],
+    policy_reports: dict[str, analyzer.PolicyReport],
 ) -> None:
     prod = stack_records["prod"]
-    baseline = pack.new_report()
-    pack.analyze(prod.resources, baseline)
-    pack.analyze_stack(prod.resources, baseline)
-    assert baseline.violations == []  # the unmutated stack is clean
+    # the unmutated stack is clean: the whole pack over it, with prod's config
+    assert policy_reports["prod"].violations == []
     candidates = _candidates(prod)
     silent = [
         rule
