@@ -154,6 +154,12 @@ class Canary(Section):
     """Runs a month. Default: from a `rate(...)` schedule; required for `cron(...)`."""
 
 
+class CodebuildProject(Section):
+    build_minutes: float = Field(default=1_000, ge=0)
+    """Build minutes a month: for the deploy runner, the minutes its jobs run (deploys,
+    drift checks, pull request previews). Default 1,000."""
+
+
 class PrometheusRules(Section):
     series_per_selector: float = Field(default=10, ge=0)
     """Series each selector of a rule matches (pods, routes, status codes). Default 10."""
@@ -211,6 +217,7 @@ class Usage(Section):
     prometheus_workspace: PrometheusWorkspace = PrometheusWorkspace()
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()
+    codebuild_project: CodebuildProject = CodebuildProject()
     xray_sampling: XraySampling = XraySampling()
     prometheus_rules: PrometheusRules = PrometheusRules()
     backup_vault: Storage = Storage()

@@ -15,6 +15,7 @@ from components.cache import Cache, CacheArgs
 from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
 from components.data_lake import BUCKETS, DataLake, DataLakeArgs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
+from components.deploy_runner import DeployRunner, DeployRunnerArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.edge import EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
@@ -108,8 +109,13 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
-    cluster, services, eks_outputs = _eks(settings, network, observability)
+    runner = _deploy_runner(settings, network) if settings.deploy_runner.enabled else None
+    api_clients = {"deploy-runner": runner.security_group_id} if runner is not None else {}
+    cluster, services, eks_outputs = _eks(settings, network, observability, api_clients)
     outputs.update(eks_outputs)
+    if runner is not None:
+        outputs["deployRunnerProject"] = runner.project_name
+        outputs["deployRunnerLabel"] = pulumi.Output.from_input(runner.label)
     clients = _clients(outputs)
     stores = _data_stores(settings)
     outputs.update(stores.outputs)
@@ -230,7 +236,10 @@ def _identity(
 
 
 def _eks(
-    settings: Settings, network: Networking, observability: ObservabilityStack | None
+    settings: Settings,
+    network: Networking,
+    observability: ObservabilityStack | None,
+    api_clients: dict[str, pulumi.Output[str]] | None = None,
 ) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings; its
     namespaces and services. The collector writes to the observability stack's workspace
@@ -259,6 +268,7 @@ def _eks(
             viewer_role_arns=eks.access.viewers,
             deployer_role_arns=eks.access.deployers,
             deploy_namespaces=tuple(names.values()),
+            api_client_security_group_ids=api_clients or {},
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -311,6 +321,25 @@ def _eks(
             "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
             "eksNodeSecurityGroupId": cluster.node_security_group_id,
         },
+    )
+
+
+def _deploy_runner(settings: Settings, network: Networking) -> DeployRunner:
+    """The CodeBuild runner of the Pulumi jobs in the private subnets; the cluster admits
+    it on its API port before anything uses the API (ADR 0020)."""
+    runner = settings.deploy_runner
+    return DeployRunner(
+        settings.name("runner"),
+        DeployRunnerArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            repository_url=runner.repository_url or "",
+            connection_arn=runner.connection_arn,
+            compute_type=runner.compute_type,
+            log_retention_days=runner.log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
     )
 
 
