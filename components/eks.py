@@ -111,6 +111,11 @@ class EksClusterArgs:
     deploy_namespaces: tuple[str, ...] = ()
     """The namespaces the deployers may edit (the workload namespaces)."""
 
+    api_client_security_group_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Security groups whose members reach the private API endpoint on 443, by role (the
+    deploy runner's, ADR 0020): admitted before the Kubernetes provider is used. Default
+    none (`admit_api` adds one later, without that ordering)."""
+
     secrets_key_arn: pulumi.Input[str] | None = None
     """A KMS key for envelope encryption of secrets. Default: one is created (rotation on)."""
 
@@ -248,8 +253,14 @@ class EksCluster(GamComponent):
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
         self.node_security_group_id = self._node_security_group().id
         self.kubeconfig_json = self._cluster.kubeconfig_json
+        admitted = [
+            self.admit_api(role, group)
+            for role, group in args.api_client_security_group_ids.items()
+        ]
         self.provider = k8s.Provider(
-            self.child_name("k8s"), kubeconfig=self.kubeconfig_json, opts=self.child_opts()
+            self.child_name("k8s"),
+            kubeconfig=self.kubeconfig_json,
+            opts=self.child_opts(depends_on=admitted),
         )
 
         daemons = [
@@ -288,6 +299,24 @@ class EksCluster(GamComponent):
                 "nodeSecurityGroupId": self.node_security_group_id,
                 "nodeRoleArn": self.node_role_arn,
             }
+        )
+
+    def admit_api(
+        self, role: str, security_group_id: pulumi.Input[str]
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        """Let members of `security_group_id` reach the private API endpoint (443, the
+        control plane's interfaces carry the cluster security group): a client in the VPC,
+        such as the deploy runner (ADR 0020). Access to the API is still by access entry."""
+        return aws.vpc.SecurityGroupIngressRule(
+            self.child_name(f"api-from-{role}"),
+            security_group_id=self.cluster_security_group_id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description=f"The Kubernetes API of {self._name} from {role}",
+            tags=self.tags(f"api-from-{role}"),
+            opts=self.child_opts(),
         )
 
     # --- workload identity --------------------------------------------------------------

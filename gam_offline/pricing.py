@@ -504,6 +504,28 @@ def _gp3(
     return charges
 
 
+CODEBUILD_COMPUTE = {
+    "BUILD_GENERAL1_SMALL": "small",
+    "BUILD_GENERAL1_MEDIUM": "medium",
+    "BUILD_GENERAL1_LARGE": "large",
+}
+
+
+@pricer("aws:codebuild/project:Project", usage="codebuildProject")
+def _codebuild_project(inputs: Inputs, ctx: Context) -> list[Charge]:
+    """Build minutes at the compute type's rate; nothing while no build runs."""
+    environment = inputs.get("environment") or {}
+    compute = str(environment.get("computeType") or "")
+    if environment.get("type") != "LINUX_CONTAINER" or compute not in CODEBUILD_COMPUTE:
+        raise Unpriceable(f"CodeBuild {environment.get('type')} {compute} is not priced yet")
+    size = CODEBUILD_COMPUTE[compute]
+    return [
+        ctx.measured(
+            f"codebuild.general1.{size}.minute", f"{size} build minutes", ctx.use().build_minutes
+        )
+    ]
+
+
 @pricer("aws:ebs/volume:Volume")
 def _volume(inputs: Inputs, ctx: Context) -> list[Charge]:
     kind = inputs.get("type") or "gp2"

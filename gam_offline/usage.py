@@ -166,6 +166,12 @@ class FisExperiment(Section):
     """Experiments started from each template a month. Default 1/3 (a quarterly drill)."""
 
 
+class CodebuildProject(Section):
+    build_minutes: float = Field(default=1_000, ge=0)
+    """Build minutes a month: for the deploy runner, the minutes its jobs run (deploys,
+    drift checks, pull request previews). Default 1,000."""
+
+
 class PrometheusRules(Section):
     series_per_selector: float = Field(default=10, ge=0)
     """Series each selector of a rule matches (pods, routes, status codes). Default 10."""
@@ -227,6 +233,7 @@ class Usage(Section):
     grafana_workspace: GrafanaWorkspace = GrafanaWorkspace()
     canary: Canary = Canary()
     fis_experiment: FisExperiment = FisExperiment()
+    codebuild_project: CodebuildProject = CodebuildProject()
     xray_sampling: XraySampling = XraySampling()
     prometheus_rules: PrometheusRules = PrometheusRules()
     backup_vault: Storage = Storage()

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr, eks_spec, grafana, pagerduty, postgis_values, slo
+from components import cidr, deploy_runner, eks_spec, grafana, pagerduty, postgis_values, slo
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -1239,6 +1239,90 @@ class FargateSettings(_Model):
     """Tasks on FARGATE_SPOT per task on FARGATE. Default 0."""
 
 
+class DeployRunnerSettings(_Model):
+    """The CodeBuild-hosted GitHub Actions runner of the stack's Pulumi jobs
+    (`components.deploy_runner`, ADR 0020): inside the VPC, where the private EKS API is."""
+
+    enabled: bool = False
+    """Default from the profile: on in staging and prod, off in dev."""
+    repository_url: str | None = None
+    """The GitHub repository whose workflows use it (https://github.com/<owner>/<repo>).
+    Required when enabled."""
+    connection_arn: str | None = None
+    """The AWS CodeConnections connection to GitHub, made once in the console (README, "The
+    deploy runner"). Required when enabled."""
+    compute_type: str = "BUILD_GENERAL1_SMALL"
+    """BUILD_GENERAL1_SMALL, _MEDIUM or _LARGE."""
+    log_retention_days: int = 365
+    """Retention of the build logs. Default from the profile."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return _cloudwatch_retention(value)
+
+    @field_validator("repository_url")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if value is not None and not deploy_runner.REPOSITORY_URL.match(value):
+            raise ValueError(
+                f"{value!r} is not a GitHub repository URL (https://github.com/<owner>/<repo>)"
+            )
+        return value
+
+    @field_validator("connection_arn")
+    @classmethod
+    def _connection(cls, value: str | None) -> str | None:
+        if value is not None and not deploy_runner.CONNECTION_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not a connection ARN "
+                "(arn:aws:codeconnections:<region>:<account>:connection/<uuid>)"
+            )
+        return value
+
+    @field_validator("compute_type")
+    @classmethod
+    def _compute(cls, value: str) -> str:
+        if value not in deploy_runner.COMPUTE_TYPES:
+            raise ValueError(f"{value!r} is not one of {list(deploy_runner.COMPUTE_TYPES)}")
+        return value
+
+
+def _deploy_runner_rules(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """An enabled runner names its repository and its GitHub connection, in the stack's
+    region (a connection serves its own region)."""
+    raw = values.get("deployRunner")
+    runner: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    if runner.get("enabled") is not True:
+        return []
+    key = f"{NAMESPACE}:deployRunner"
+    found = []
+    if not runner.get("repositoryUrl"):
+        found.append(
+            (f"{key}.repositoryUrl", "required when enabled: https://github.com/<owner>/<repo>")
+        )
+    arn = runner.get("connectionArn")
+    if not arn:
+        found.append(
+            (
+                f"{key}.connectionArn",
+                "required when enabled: create the GitHub connection once in the console "
+                '(README, "The deploy runner") and set its ARN, or set enabled: false',
+            )
+        )
+    elif isinstance(arn, str) and deploy_runner.CONNECTION_ARN.match(arn):
+        region = arn.split(":")[3]
+        if region != values.get("region"):
+            found.append(
+                (
+                    f"{key}.connectionArn",
+                    f"the connection is in {region}, not the stack's region "
+                    f"{values.get('region')} (a connection serves its own region)",
+                )
+            )
+    return found
+
+
 class DatabaseSettings(_Model):
     """RDS for PostgreSQL with PostGIS (`components.postgis`, ADR 0015)."""
 
@@ -1364,6 +1448,7 @@ class Settings(_Model):
     workloads: WorkloadsSettings = WorkloadsSettings()
     cluster_services: ClusterServicesSettings = ClusterServicesSettings()
     fargate: FargateSettings = FargateSettings()
+    deploy_runner: DeployRunnerSettings = DeployRunnerSettings()
     data_lake: DataLakeSettings = DataLakeSettings()
     messaging: MessagingSettings = MessagingSettings()
     registries: RegistriesSettings = RegistriesSettings()
@@ -1531,7 +1616,7 @@ def _tier_rules(tier: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     raw = values.get("network")
     network: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     zones = _zone_rules(tier, values.get("region"), network) + _eks_tier_rules(tier, values)
-    zones += _database_rules(tier, values)
+    zones += _database_rules(tier, values) + _deploy_runner_rules(values)
     cache = values.get("cache")
     if (
         tier != "dev"

@@ -16,6 +16,7 @@ from components.chaos import ChaosDrills, ChaosDrillsArgs, PodFault
 from components.cluster_services import SECRET_STORE, ClusterServices, ClusterServicesArgs
 from components.data_lake import BUCKETS, BucketAccess, DataLake, DataLakeArgs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration
+from components.deploy_runner import DeployRunner, DeployRunnerArgs
 from components.dns_firewall import DnsFirewall, DnsFirewallArgs
 from components.edge import EdgeDelivery, EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
@@ -114,8 +115,13 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["alertTopicArns"] = observability.topic_arns
         if observability.grafana_url is not None:
             outputs["grafanaUrl"] = observability.grafana_url
-    cluster, services, eks_outputs = _eks(settings, network, observability, images)
+    runner = _deploy_runner(settings, network) if settings.deploy_runner.enabled else None
+    api_clients = {"deploy-runner": runner.security_group_id} if runner is not None else {}
+    cluster, services, eks_outputs = _eks(settings, network, observability, images, api_clients)
     outputs.update(eks_outputs)
+    if runner is not None:
+        outputs["deployRunnerProject"] = runner.project_name
+        outputs["deployRunnerLabel"] = pulumi.Output.from_input(runner.label)
     clients = _clients(outputs)
     edge_access = _EdgeAccess() if settings.edge.enabled else None
     stores = _data_stores(settings, edge_access.for_lake() if edge_access else {})
@@ -264,6 +270,7 @@ def _eks(
     network: Networking,
     observability: ObservabilityStack | None,
     images: ImageCache | None = None,
+    api_clients: dict[str, pulumi.Output[str]] | None = None,
 ) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings; its
     namespaces and services; the log store (ADR 0018) when on. The collector writes to
@@ -293,6 +300,7 @@ def _eks(
             deployer_role_arns=eks.access.deployers,
             deploy_namespaces=tuple(names.values()),
             node_policy_arns=(images.pull_policy_arn,) if images else (),
+            api_client_security_group_ids=api_clients or {},
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -396,6 +404,25 @@ def _log_search(
             log_retention_days=logs.log_retention_days,
             admin_role_arns=tuple(logs.admin_role_arns),
             reader_role_arns=tuple(logs.reader_role_arns),
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
+    )
+
+
+def _deploy_runner(settings: Settings, network: Networking) -> DeployRunner:
+    """The CodeBuild runner of the Pulumi jobs in the private subnets; the cluster admits
+    it on its API port before anything uses the API (ADR 0020)."""
+    runner = settings.deploy_runner
+    return DeployRunner(
+        settings.name("runner"),
+        DeployRunnerArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            repository_url=runner.repository_url or "",
+            connection_arn=runner.connection_arn,
+            compute_type=runner.compute_type,
+            log_retention_days=runner.log_retention_days,
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),

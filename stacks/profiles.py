@@ -251,6 +251,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["dev"],
         "logSearch": LOG_SEARCH_PROFILES["dev"],
         "clusterServices": {"containerLogRetentionDays": 30},
+        # The API endpoint is reached from a workstation (publicAccessCidrs) or a runner.
+        "deployRunner": {"enabled": False, "logRetentionDays": 30},
         "workloads": {"quotaCpu": "4", "quotaMemory": "8Gi", "quotaPods": 30},
         "database": {
             "instanceClass": "db.t4g.small",
@@ -305,6 +307,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["staging"],
         "logSearch": LOG_SEARCH_PROFILES["staging"],
         "clusterServices": {"containerLogRetentionDays": 90},
+        # The private API endpoint is reached from inside the VPC only (ADR 0020).
+        "deployRunner": {"enabled": True, "logRetentionDays": 90},
         "workloads": {"quotaCpu": "8", "quotaMemory": "16Gi", "quotaPods": 50},
         "database": {
             "instanceClass": "db.t4g.large",
@@ -362,6 +366,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eks": EKS_PROFILES["prod"],
         "logSearch": LOG_SEARCH_PROFILES["prod"],
         "clusterServices": {"containerLogRetentionDays": 365},
+        # The private API endpoint is reached from inside the VPC only (ADR 0020).
+        "deployRunner": {"enabled": True, "logRetentionDays": 365},
         "workloads": {"quotaCpu": "32", "quotaMemory": "64Gi", "quotaPods": 200},
         # Graviton, memory-optimised: PostGIS joins and indexes want memory more than CPU.
         "database": {

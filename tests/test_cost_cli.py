@@ -99,6 +99,7 @@ def test_each_tier_has_its_default_budget(tier: str, budget: float) -> None:
         "gam:tier": tier,
         "gam:dnsFirewall": BASE["gam:dnsFirewall"],
         "gam:identity": BASE["gam:identity"],
+        "gam:deployRunner": BASE["gam:deployRunner"],
         "gam:network": {
             "vpcCidr": "10.10.0.0/16",
             "availabilityZoneIds": ["euw1-az1", "euw1-az2", "euw1-az3"][

@@ -512,6 +512,22 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], Facts, float, float]] = [
         H * 12 * p("synthetics.run"),
     ),
     (
+        "aws:codebuild/project:Project",
+        {"environment": {"type": "LINUX_CONTAINER", "computeType": "BUILD_GENERAL1_SMALL"}},
+        {},
+        Facts(),
+        0,
+        1_000 * p("codebuild.general1.small.minute"),
+    ),
+    (
+        "aws:codebuild/project:Project",
+        {"environment": {"type": "LINUX_CONTAINER", "computeType": "BUILD_GENERAL1_MEDIUM"}},
+        {"codebuildProject": {"buildMinutes": 2_500}},
+        Facts(),
+        0,
+        2_500 * p("codebuild.general1.medium.minute"),
+    ),
+    (
         "aws:synthetics/canary:Canary",
         {"schedule": {"expression": "cron(0 9 * * ? *)"}},
         {"canary": {"runs": 30}},
@@ -661,6 +677,11 @@ def test_the_basis_reads_as_the_issue_writes_it() -> None:
             "aws:synthetics/canary:Canary",
             {"schedule": {"expression": "cron(0 9 * * ? *)"}, "startCanary": True},
             "canary.runs",
+        ),
+        (
+            "aws:codebuild/project:Project",
+            {"environment": {"type": "ARM_CONTAINER", "computeType": "BUILD_GENERAL1_SMALL"}},
+            "ARM_CONTAINER",
         ),
         ("aws:ebs/volume:Volume", {"type": "io2", "size": 10}, "io2"),
         (

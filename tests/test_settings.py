@@ -32,6 +32,12 @@ BASE: dict[str, Any] = {
         "callbackUrls": ["https://app.gam.example.org/auth/callback"],
         "logoutUrls": ["https://app.gam.example.org/"],
     },
+    # the deploy runner is on in staging and prod and needs its GitHub connection (ADR 0020)
+    "gam:deployRunner": {
+        "repositoryUrl": "https://github.com/example/gam-platform",
+        "connectionArn": "arn:aws:codeconnections:eu-west-1:111122223333:connection/"
+        "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
+    },
 }
 PROD_NETWORK = {
     "vpcCidr": "10.30.0.0/16",

@@ -39,6 +39,11 @@ BASE: dict[str, Any] = {
         "callbackUrls": ["https://app.example.org/auth/callback"],
         "logoutUrls": ["https://app.example.org/"],
     },
+    "gam:deployRunner": {
+        "repositoryUrl": "https://github.com/example/gam-platform",
+        "connectionArn": "arn:aws:codeconnections:eu-west-1:111122223333:connection/"
+        "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
+    },
 }
 PROD_DATABASE = {"backupReplicationRegion": "eu-central-1"}
 

@@ -1208,3 +1208,23 @@ def _fis_experiment_template(inputs: Inputs, ctx: FakeContext) -> Outputs:
         "id": template_id,
         "arn": _arn(ctx, "fis", f"experiment-template/{template_id}"),
     }
+
+
+# --- CodeBuild ------------------------------------------------------------------------
+
+
+@fake("aws:codebuild/project:Project")
+def _codebuild_project(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """A project's id is its ARN."""
+    arn = _arn(ctx, "codebuild", f"project/{inputs.get('name') or ctx.resource_id}")
+    return {"id": arn, "arn": arn, "badgeUrl": "", "publicProjectAlias": ""}
+
+
+@fake("aws:codebuild/webhook:Webhook", id_input="projectName")
+def _codebuild_webhook(inputs: Inputs, ctx: FakeContext) -> Outputs:
+    """CodeBuild creates the webhook in GitHub: its URL there and CodeBuild's payload URL."""
+    return {
+        "url": f"https://api.github.com/repos/example/repo/hooks/{int(_hex(ctx, 'hook'), 16) % 10**9}",
+        "payloadUrl": f"https://codebuild.{ctx.region}.amazonaws.com/webhooks?t={_hex(ctx, 't')}&v=1",
+        "secret": "",
+    }

@@ -14,6 +14,7 @@ DOMAINS = (
     "elasticache",
     "opensearch",
     "ecr",
+    "codebuild",
     "edge",
     "identity",
     "messaging",
