@@ -58,10 +58,10 @@ def test_cost_prints_components_types_top_items_and_the_budget(tmp_path: Path) -
     ):
         assert part in out
     assert "3 x firewall endpoint x 730 h x $0.395" in out
-    assert "against a budget of $5,000.00" in out
+    assert "against a budget of $5,500.00" in out
     record = json.loads((tmp_path / "prod.json").read_text())
     assert (
-        record["stack"] == "prod" and record["unpriced"] == [] and record["budget"] == 5000
+        record["stack"] == "prod" and record["unpriced"] == [] and record["budget"] == 5500
     )  # Pulumi.prod.yaml's own budget
 
 
