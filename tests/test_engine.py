@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pulumi
@@ -16,7 +14,6 @@ import pytest
 from gam_offline import engine
 from gam_offline.fakes import FAKES, UnansweredInvoke, fake
 from gam_offline.records import FAKE_ACCOUNT, MASK, SECRET_SIG, SIG
-from tests.support import ROOT
 
 
 class Holder(pulumi.ComponentResource):
@@ -264,22 +261,6 @@ def test_each_run_closes_the_event_loop_it_ran_on() -> None:
         engine.run_program(failing)
     assert len(loops) == 2 and loops[0] is not loops[1]
     assert all(loop.is_closed() for loop in loops)
-
-
-def test_a_preview_in_a_fresh_process_leaves_no_event_loop_to_the_interpreter() -> None:
-    """Python warns about a loop still open when it is finalised (and its close then
-    fails on the dead selector); the engine closes its loops itself."""
-    code = "from gam_offline import cli; raise SystemExit(cli.main(['preview', '--stack', 'dev', '--no-policy']))"
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "always::ResourceWarning", "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "unclosed event loop" not in done.stderr
-    assert "Exception ignored" not in done.stderr
 
 
 def test_every_type_the_stacks_create_has_its_own_fake(stack_records) -> None:
