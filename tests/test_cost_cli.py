@@ -31,7 +31,7 @@ def run_cost(stack: str, root: Path = ROOT, **options: object) -> tuple[int, str
 def project(tmp_path: Path) -> Path:
     """A copy of the program and its stack and usage files, to change them safely."""
     ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("infra", "components", "stacks"):
+    for name in ("infra", "components", "stacks", "observability"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=ignore)
     for path in ROOT.glob("Pulumi*.yaml"):
         shutil.copy(path, tmp_path / path.name)

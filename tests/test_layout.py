@@ -4,8 +4,11 @@ import upward, and no module imports itself back through others."""
 from __future__ import annotations
 
 import ast
+import functools
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.support import ROOT
@@ -36,13 +39,21 @@ def _imports(path: Path, modules: dict[str, Path]) -> Iterator[str]:
         yield from (name for name in names if name in modules)
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
-    # Parsed on a thread of its own: under xdist, CPython 3.11.7 was seen to fail an
-    # `ast.parse` here now and then with "AST constructor recursion depth mismatch", on a
-    # worker thread whose recursion counters earlier tests had left uneven; a new thread
-    # starts from zero.
-    with ThreadPoolExecutor(max_workers=1) as fresh:
-        return fresh.submit(_graph_here).result()
+    # Parsed in a process of its own: inside the test process, CPython 3.11.7 now and then
+    # failed an `ast.parse` here with "AST constructor recursion depth mismatch" (the
+    # recursion limit is process-wide, and earlier tests' threads may still be moving
+    # it); a new thread did not help, a new process has nothing else running.
+    code = (
+        "import json; from tests.test_layout import _graph_here; "
+        "print(json.dumps({k: sorted(v) for k, v in _graph_here().items()}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return {name: set(targets) for name, targets in json.loads(done.stdout).items()}
 
 
 def _graph_here() -> dict[str, set[str]]:
