@@ -47,9 +47,28 @@ class Account:
             like=any(group.endswith("*") for group in log_groups),
         )
 
+    def trusted_by(self, service: str) -> pulumi.Output[str]:
+        """The trust policy of a service role: `service`, for this account only."""
+        return pulumi.Output.json_dumps(service_trust(service, self.id))
+
     def regional_service(self, service: str) -> pulumi.Output[str]:
         """A regional service principal or endpoint name, e.g. `logs.eu-west-1.amazonaws.com`."""
         return pulumi.Output.concat(service, ".", self.region, ".", self.dns_suffix)
+
+
+def service_trust(service: str, account_id: Any) -> dict[str, Any]:
+    """A trust policy: `service` may assume the role, on behalf of `account_id` only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
 
 
 # What CloudWatch Logs does with a customer key when it encrypts a log group.

@@ -29,7 +29,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.account import Account, customer_key
+from components.account import Account, customer_key, service_trust
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
 from components.values import LOG_RETENTION_DAYS
@@ -140,17 +140,7 @@ def problems(args: ChaosDrillsArgs) -> list[str]:
 
 def trust_policy(account_id: str) -> dict[str, Any]:
     """FIS, for experiments of this account only, may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "fis.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ],
-    }
+    return service_trust("fis.amazonaws.com", account_id)
 
 
 def _allow(sid: str, actions: Sequence[str], resource: Any, **extra: Any) -> dict[str, Any]:

@@ -318,19 +318,7 @@ class DataLake(GamComponent):
             )
         replication_role = aws.iam.Role(
             self.child_name("replication-role"),
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "s3.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=account.trusted_by("s3.amazonaws.com"),
             tags=self.tags("replication-role"),
             opts=self.child_opts(),
         )

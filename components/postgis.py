@@ -375,19 +375,7 @@ class PostgisDatabase(GamComponent):
         role = aws.iam.Role(
             self.child_name("monitoring"),
             description=f"Enhanced monitoring of {self._name}",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": self._account.id}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=self._account.trusted_by("monitoring.rds.amazonaws.com"),
             tags=self.tags("monitoring"),
             opts=self.child_opts(),
         )
@@ -503,19 +491,7 @@ class PostgisDatabase(GamComponent):
         role = aws.iam.Role(
             self.child_name("proxy-role"),
             description=f"RDS Proxy of {self._name}: connects with IAM database auth",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": self._account.id}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=self._account.trusted_by("rds.amazonaws.com"),
             tags=self.tags("proxy-role"),
             opts=self.child_opts(),
         )
@@ -612,19 +588,7 @@ class PostgisDatabase(GamComponent):
         role = aws.iam.Role(
             self.child_name("backup-role"),
             description=f"AWS Backup of {self._name}",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "backup.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": self._account.id}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=self._account.trusted_by("backup.amazonaws.com"),
             tags=self.tags("backup-role"),
             opts=self.child_opts(),
         )

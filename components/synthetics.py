@@ -373,19 +373,7 @@ class Synthetics(GamComponent):
         role = aws.iam.Role(
             self.child_name("role"),
             description=f"Runs the Synthetics canaries of {self._name}",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=account.trusted_by("lambda.amazonaws.com"),
             tags=self.tags("role"),
             opts=self.child_opts(),
         )

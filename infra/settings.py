@@ -920,7 +920,7 @@ class EdgeSettings(_Model):
     api_origin_domain: str | None = None
     """The `/api/*` origin's host name. Default: the identity section's HTTP API (its
     `execute-api` host), which checks the pool's tokens; none when identity is off."""
-    waf_log_retention_days: int = 365
+    waf_log_retention_days: LogRetentionDays = 365
     """Retention of the WAF logs, a CloudWatch-allowed value. Default from the profile."""
     continuous_deployment: ContinuousDeploymentSettings = ContinuousDeploymentSettings()
 
@@ -951,15 +951,6 @@ class EdgeSettings(_Model):
     def _zone(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", value):
             raise ValueError(f"{value!r} is not a hosted zone id (Z and upper-case letters)")
-        return value
-
-    @field_validator("waf_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
         return value
 
     @model_validator(mode="after")
@@ -994,7 +985,7 @@ class IdentitySettings(_Model):
     api_listener_arn: str | None = None
     """The internal API load balancer's HTTPS listener (the EKS issue's). Unset: the HTTP
     API has no route yet."""
-    access_log_retention_days: int = 365
+    access_log_retention_days: LogRetentionDays = 365
     """Retention of the API's access logs, a CloudWatch-allowed value. Default from the profile."""
 
     @field_validator("callback_urls", "logout_urls")
@@ -1004,15 +995,6 @@ class IdentitySettings(_Model):
         if bad:
             raise ValueError("; ".join(bad))
         return urls
-
-    @field_validator("access_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
-        return value
 
     @model_validator(mode="after")
     def _urls_when_enabled(self) -> IdentitySettings:
@@ -1127,7 +1109,7 @@ class EksSettings(_Model):
     public_access_cidrs: tuple[str, ...] = ()
     """Turns the public API endpoint on for these CIDRs only: dev only, never 0.0.0.0/0.
     Default: none (private endpoint only)."""
-    log_retention_days: int = 365
+    log_retention_days: LogRetentionDays = 365
     """Retention of the control-plane logs. Default from the profile."""
     access: AccessSettings = AccessSettings()
     node_groups: NodeGroupsSettings = NodeGroupsSettings()
@@ -1154,15 +1136,6 @@ class EksSettings(_Model):
         found = eks_spec.public_access_problems(value)
         if found:
             raise ValueError("; ".join(found))
-        return value
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
         return value
 
 
@@ -1210,7 +1183,7 @@ class ClusterServicesSettings(_Model):
     prometheus_workspace_id: str | None = None
     """Amazon Managed Prometheus workspace (ws-...) for the collector's metrics, until the
     observability stack provides one. Default: traces to X-Ray only."""
-    container_log_retention_days: int = 365
+    container_log_retention_days: LogRetentionDays = 365
     """Retention of the container logs. Default from the profile."""
 
     @field_validator("prometheus_workspace_id")
@@ -1218,15 +1191,6 @@ class ClusterServicesSettings(_Model):
     def _workspace(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^ws-[0-9a-f-]{8,}$", value):
             raise ValueError(f"{value!r} is not a workspace id (ws-...)")
-        return value
-
-    @field_validator("container_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}"
-            )
         return value
 
 
@@ -1253,13 +1217,8 @@ class DeployRunnerSettings(_Model):
     deploy runner"). Required when enabled."""
     compute_type: str = "BUILD_GENERAL1_SMALL"
     """BUILD_GENERAL1_SMALL, _MEDIUM or _LARGE."""
-    log_retention_days: int = 365
+    log_retention_days: LogRetentionDays = 365
     """Retention of the build logs. Default from the profile."""
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        return _cloudwatch_retention(value)
 
     @field_validator("repository_url")
     @classmethod
