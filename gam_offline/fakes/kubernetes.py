@@ -2,7 +2,7 @@
 
 The id is `<namespace>/<name>` for namespaced objects and `<name>` for cluster-scoped
 ones (as pulumi-kubernetes reports it); `metadata` gains the server's `uid`,
-`resourceVersion` and `creationTimestamp`. One function per type.
+`resourceVersion` and `creationTimestamp`. One fake per type.
 """
 
 from __future__ import annotations
@@ -37,40 +37,22 @@ def _namespace(inputs: Inputs, ctx: FakeContext) -> Outputs:
     return {**_object(inputs, ctx, namespaced=False), "status": {"phase": "Active"}}
 
 
-@fake("kubernetes:core/v1:ServiceAccount")
-def _service_account(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
-
-
-@fake("kubernetes:core/v1:ConfigMap")
-def _config_map(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
+# Namespaced objects the API server only stamps: metadata, nothing computed beside it.
+for _plain in (
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:LimitRange",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+):
+    fake(_plain)(_object)
 
 
 @fake("kubernetes:core/v1:ResourceQuota")
 def _resource_quota(inputs: Inputs, ctx: FakeContext) -> Outputs:
     hard = (inputs.get("spec") or {}).get("hard") or {}
     return {**_object(inputs, ctx), "status": {"hard": hard, "used": dict.fromkeys(hard, "0")}}
-
-
-@fake("kubernetes:core/v1:LimitRange")
-def _limit_range(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
-
-
-@fake("kubernetes:networking.k8s.io/v1:NetworkPolicy")
-def _network_policy(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
-
-
-@fake("kubernetes:rbac.authorization.k8s.io/v1:Role")
-def _role(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
-
-
-@fake("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-def _role_binding(inputs: Inputs, ctx: FakeContext) -> Outputs:
-    return _object(inputs, ctx)
 
 
 @fake("kubernetes:policy/v1:PodDisruptionBudget")
