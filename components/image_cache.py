@@ -179,6 +179,7 @@ class ImageCache(GamComponent):
         self.image_prefixes = self.registry.apply(
             lambda host: {u: f"{host}/{args.namespace}/{u}" for u in cached}
         )
+        self._cached = tuple(cached)
         self.credential_secrets = {u: secret_name(args.namespace, u) for u in secrets}
         self.pull_policy_arn = pull.arn
         self.register_outputs(
@@ -293,6 +294,13 @@ class ImageCache(GamComponent):
             tags=self.tags(role),
             opts=self.child_opts(protect=self._args.protect),
         )
+
+    def pull_from(self, upstream: str) -> pulumi.Output[str]:
+        """Where images of `upstream` (a key of `CACHE_UPSTREAMS`) are pulled from: this
+        cache's prefix for it when it caches it, else the upstream registry itself."""
+        if upstream in self._cached:
+            return self.image_prefixes.apply(lambda prefixes: prefixes[upstream])
+        return pulumi.Output.from_input(CACHE_UPSTREAMS[upstream])
 
     def _pull_policy(self) -> aws.iam.Policy:
         document = {

@@ -32,11 +32,10 @@ from components.observability import ObservabilityArgs, ObservabilityStack
 from components.postgis import PostgisDatabase, PostgisDatabaseArgs
 from components.registries import ServiceRegistries, ServiceRegistriesArgs
 from components.synthetics import CanarySpec, Synthetics, SyntheticsArgs
+from components.values import CACHE_UPSTREAMS
 from components.workloads import Quota, WorkloadNamespaces, WorkloadNamespacesArgs
 from infra.settings import BucketLifecycleSettings, DataLakeSettings, Settings
 from stacks import grants
-
-PUBLIC_ECR = "public.ecr.aws"
 
 
 def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
@@ -122,7 +121,8 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     if runner is not None:
         outputs["deployRunnerProject"] = runner.project_name
         outputs["deployRunnerLabel"] = pulumi.Output.from_input(runner.label)
-    clients = _clients(outputs)
+    # the data tier admits the EKS nodes; with no cluster, no client
+    clients = (cluster.node_security_group_id,) if cluster is not None else ()
     edge_access = _EdgeAccess() if settings.edge.enabled else None
     stores = _data_stores(settings, edge_access.for_lake() if edge_access else {})
     outputs.update(stores.outputs)
@@ -323,9 +323,7 @@ def _eks(
     )
     outputs: dict[str, pulumi.Output[Any]] = {}
     log_search = (
-        _log_search(settings, network, cluster, images.image_prefixes if images else None)
-        if settings.log_search.enabled
-        else None
+        _log_search(settings, network, cluster, images) if settings.log_search.enabled else None
     )
     services = settings.cluster_services
     cluster_services = None
@@ -377,14 +375,12 @@ def _log_search(
     settings: Settings,
     network: Networking,
     cluster: EksCluster,
-    image_prefixes: pulumi.Output[Any] | None,
+    images: ImageCache | None,
 ) -> LogSearch:
     """The OpenSearch domain for logs in the data subnets, admitting the nodes (ADR 0018).
     Its setup image comes through the ECR cache when there is one."""
     logs = settings.log_search
-    image: pulumi.Input[str] = f"public.ecr.aws/{logs.setup_image}"
-    if image_prefixes is not None:
-        image = image_prefixes.apply(lambda p: f"{p['ecr-public']}/{logs.setup_image}")
+    image = pulumi.Output.concat(_pull_from(images, "ecr-public"), "/", logs.setup_image)
     return LogSearch(
         settings.name("logs"),
         LogSearchArgs(
@@ -429,20 +425,15 @@ def _deploy_runner(settings: Settings, network: Networking) -> DeployRunner:
     )
 
 
-# With no cluster (gam:eks.enabled false) the data tier admits no client.
-DATABASE_CLIENTS: tuple[str, ...] = ()
-
-
-def _clients(outputs: dict[str, pulumi.Output[Any]]) -> tuple[pulumi.Input[str], ...]:
-    """The security groups the data tier admits: the EKS nodes', when there is a cluster."""
-    node_group = outputs.get("eksNodeSecurityGroupId")
-    return (node_group,) if node_group is not None else DATABASE_CLIENTS
+def _pull_from(images: ImageCache | None, upstream: str) -> pulumi.Input[str]:
+    """Where images of `upstream` come from: the cache's prefix, or the registry itself."""
+    return images.pull_from(upstream) if images is not None else CACHE_UPSTREAMS[upstream]
 
 
 def _database(
     settings: Settings,
     network: Networking,
-    allowed_security_group_ids: Sequence[pulumi.Input[str]] = DATABASE_CLIENTS,
+    allowed_security_group_ids: Sequence[pulumi.Input[str]],
 ) -> PostgisDatabase:
     """PostgreSQL with PostGIS in the data subnets (ADR 0015)."""
     db = settings.database
@@ -741,9 +732,7 @@ def _database_jobs(
     """The extension Job and the migration gate (ADR 0015), in the workers' namespace,
     reading the master secret through the store, which may read that secret only."""
     db = settings.database
-    registry: pulumi.Input[str] = PUBLIC_ECR
-    if images is not None and "ecr-public" in settings.image_cache.upstreams:
-        registry = images.image_prefixes.apply(lambda prefixes: prefixes["ecr-public"])
+    registry = _pull_from(images, "ecr-public")
     grant = services.read_secret("database-master", database.secret_arn)
     return DatabaseJobs(
         settings.name("database-jobs"),
