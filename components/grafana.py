@@ -11,9 +11,12 @@ repository's dashboards (ADR 0017).
   here. With SAML, the IdP's
   role attribute values map to Admin and Editor.
 - **Inside Grafana** (pulumiverse-grafana, through a provider whose url is the
-  workspace and whose auth is a service account token): the data sources (Prometheus
-  with SigV4 to Managed Prometheus, CloudWatch, X-Ray, OpenSearch when its endpoint is
-  given), one folder and the four dashboards of `observability/dashboards/`.
+  workspace): the data sources (Prometheus with SigV4 to Managed Prometheus, CloudWatch,
+  X-Ray, OpenSearch when its endpoint is given), one folder and the four dashboards of
+  `observability/dashboards/`. The provider signs in as the workspace's `pulumi-provisioner`
+  service account with a token that is not in the program or its state: each run mints
+  one that outlives the run only briefly and hands it to the provider in `GRAFANA_AUTH`
+  (`infra.grafana_token`, ADR 0021), so refreshes never meet an expired credential.
 """
 
 from __future__ import annotations
@@ -30,17 +33,19 @@ import pulumiverse_grafana as grafana
 from components import dashboards
 from components.account import Account
 from components.base import GamComponent, validate
-from components.pagerduty import secret
 from components.tags import problems as tag_problems
 
 TYPE_TOKEN = "gam:observability:ManagedGrafana"
 AUTHENTICATIONS = ("AWS_SSO", "SAML")
 GRAFANA_VERSION = "10.4"
-# The provisioning token lives an hour: a deployment that changes what is inside Grafana
-# replaces it first (ADR 0017); a leaked one is useless by the next morning.
-TOKEN_SECONDS = 3600
+# The service account the provider signs in as (with a per-run token, ADR 0021).
+PROVISIONER = "pulumi-provisioner"
 DATA_SOURCES = ("PROMETHEUS", "CLOUDWATCH", "XRAY", "AMAZON_OPENSEARCH_SERVICE")
 FOLDER_UID = "gam-platform"
+# The AWS APIs the workspace's data sources call, which a workspace in the VPC reaches
+# through interface endpoints (its group admits HTTPS to the VPC only): Managed
+# Prometheus, CloudWatch metrics and logs, X-Ray, STS, and EC2 for the region list.
+VPC_ENDPOINTS = ("aps-workspaces", "monitoring", "logs", "xray", "sts", "ec2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +88,10 @@ class GrafanaArgs:
     vpc_cidr: str | None = None
     """The VPC's CIDR, the only destination the workspace's interfaces may reach."""
     dashboard_names: Sequence[str] = field(default=dashboards.DASHBOARDS)
+    manage_contents: bool = True
+    """Manage the data sources, folder and dashboards inside Grafana, signed in with the
+    run's token from `GRAFANA_AUTH` (ADR 0021). False: the workspace only (a stack's first
+    deployment, before there is a workspace to mint a token for)."""
     protect: bool = False
 
 
@@ -129,6 +138,10 @@ class ManagedGrafana(GamComponent):
 
     endpoint: pulumi.Output[str]
     workspace_id: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    """The workspace's role: what a data source must admit (OpenSearch maps it)."""
+    security_group_id: pulumi.Output[str] | None
+    """In the VPC: the workspace's interfaces' group, for data sources to admit."""
 
     def __init__(
         self, name: str, args: GrafanaArgs, opts: pulumi.ResourceOptions | None = None
@@ -139,6 +152,7 @@ class ManagedGrafana(GamComponent):
         self._account = Account(self)
 
         role = self._role()
+        self.security_group_id = None
         workspace = aws.grafana.Workspace(
             self.child_name("workspace"),
             name=self.child_name("workspace"),
@@ -158,12 +172,28 @@ class ManagedGrafana(GamComponent):
             opts=self.child_opts(protect=args.protect),
         )
         self._sign_in(workspace)
-        provider = self._grafana_provider(workspace)
-        self._contents(provider)
+        aws.grafana.WorkspaceServiceAccount(
+            self.child_name("provisioner"),
+            name=PROVISIONER,
+            grafana_role="ADMIN",  # it creates data sources
+            workspace_id=workspace.id,
+            opts=self.child_opts(),
+        )
+        if args.manage_contents:
+            self._contents(
+                grafana.Provider(
+                    self.child_name("grafana"),
+                    url=workspace.endpoint.apply(_https),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
 
         self.workspace_id = workspace.id
         self.endpoint = workspace.endpoint.apply(_https)
-        self.register_outputs({"workspaceId": self.workspace_id, "endpoint": self.endpoint})
+        self.role_arn = role.arn
+        self.register_outputs(
+            {"workspaceId": self.workspace_id, "endpoint": self.endpoint, "roleArn": role.arn}
+        )
 
     # --- the workspace's role ---------------------------------------------------------
 
@@ -299,6 +329,7 @@ class ManagedGrafana(GamComponent):
             tags=self.tags("workspace-sg"),
             opts=self.child_opts(),
         )
+        self.security_group_id = group.id
         return aws.grafana.WorkspaceVpcConfigurationArgs(
             security_group_ids=[group.id], subnet_ids=args.subnet_ids
         )
@@ -332,31 +363,6 @@ class ManagedGrafana(GamComponent):
                 )
 
     # --- inside Grafana ---------------------------------------------------------------
-
-    def _grafana_provider(self, workspace: aws.grafana.Workspace) -> grafana.Provider:
-        """A provider that signs in as a service account of the workspace (Admin: it
-        creates data sources), with a token that lives `TOKEN_SECONDS`."""
-        account = aws.grafana.WorkspaceServiceAccount(
-            self.child_name("provisioner"),
-            name="pulumi-provisioner",
-            grafana_role="ADMIN",
-            workspace_id=workspace.id,
-            opts=self.child_opts(),
-        )
-        token = aws.grafana.WorkspaceServiceAccountToken(
-            self.child_name("provisioner-token"),
-            name="pulumi-provisioner",
-            service_account_id=account.service_account_id,
-            seconds_to_live=TOKEN_SECONDS,
-            workspace_id=workspace.id,
-            opts=self.child_opts(additional_secret_outputs=["key"]),
-        )
-        return grafana.Provider(
-            self.child_name("grafana"),
-            url=workspace.endpoint.apply(_https),
-            auth=secret(token.key),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     def _contents(self, provider: grafana.Provider) -> None:
         args = self._args

@@ -306,18 +306,27 @@ class LogSearch(GamComponent):
         return {**rendered, "log_search_setup.py": SETUP_SCRIPT}
 
     def apply_documents(
-        self, writer_role_arns: Sequence[pulumi.Input[str]], after: Sequence[pulumi.Resource] = ()
+        self,
+        writer_role_arns: Sequence[pulumi.Input[str]],
+        after: Sequence[pulumi.Resource] = (),
+        reader_role_arns: Sequence[pulumi.Input[str]] = (),
     ) -> k8s.batch.v1.Job:
         """The ConfigMap of documents and the Job that applies them with the master
         user's role, once the domain and `after` exist; `writer_role_arns` (Fluent Bit's)
-        may write the log indices. A change to any document changes the Job's pod
-        template (its digest), so the Job is replaced and runs again."""
+        may write the log indices, `reader_role_arns` (services' roles, such as Grafana's)
+        read everything, as people's `reader_role_arns` do. A change to any document
+        changes the Job's pod template (its digest), so the Job is replaced and runs
+        again."""
         args = self._args
-        files = pulumi.Output.all(self.master_role.arn, pulumi.Output.all(*writer_role_arns)).apply(
+        files = pulumi.Output.all(
+            self.master_role.arn,
+            pulumi.Output.all(*writer_role_arns),
+            pulumi.Output.all(*reader_role_arns),
+        ).apply(
             lambda v: self.rendered_documents(
                 writer_arns=v[1],
                 admin_arns=[v[0], *args.admin_role_arns],
-                reader_arns=args.reader_role_arns,
+                reader_arns=[*args.reader_role_arns, *v[2]],
             )
         )
         labels = {

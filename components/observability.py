@@ -149,9 +149,10 @@ class ObservabilityStack(GamComponent):
             opts=self.child_opts(),
         )
         self._tracing(telemetry_key)
+        self.grafana: grafana.ManagedGrafana | None = None
         self.grafana_url: pulumi.Output[str] | None = None
         if args.grafana is not None:
-            self.grafana_url = grafana.ManagedGrafana(
+            self.grafana = grafana.ManagedGrafana(
                 self.child_name("grafana"),
                 replace(
                     args.grafana,
@@ -161,7 +162,8 @@ class ObservabilityStack(GamComponent):
                     protect=args.protect,
                 ),
                 self.child_opts(),
-            ).endpoint
+            )
+            self.grafana_url = self.grafana.endpoint
         if args.pager_duty is not None:
             pagerduty.PagerDutyOnCall(
                 self.child_name("pagerduty"),

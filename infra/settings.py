@@ -570,10 +570,16 @@ class GrafanaSettings(_Model):
     """AWS_SSO: IAM Identity Center group ids whose members are Viewers."""
     saml: GrafanaSamlSettings | None = None
     open_search_domain_arn: str | None = None
-    """The logs domain Grafana searches, with `openSearchEndpoint`. Default: none."""
+    """A logs domain outside this stack that Grafana searches, with `openSearchEndpoint`.
+    Default: none; with `gam:logSearch` on, Grafana searches this stack's log store."""
     open_search_endpoint: str | None = None
     in_vpc: bool = False
-    """Place the workspace in the private subnets (to reach private data sources)."""
+    """Place the workspace in the private subnets (to reach private data sources, such as
+    the VPC-only log store). Default from the profile: on in staging and prod."""
+    manage_contents: bool = True
+    """Manage the data sources, folder and dashboards inside Grafana with a token minted
+    per run (`python -m infra.grafana_token`, ADR 0021). Set false for a stack's first
+    deployment only, before its workspace exists."""
 
     @field_validator("admin_group_ids", "editor_group_ids", "viewer_group_ids")
     @classmethod
@@ -607,6 +613,7 @@ class GrafanaSettings(_Model):
             ),
             opensearch_domain_arn=self.open_search_domain_arn,
             opensearch_endpoint=self.open_search_endpoint,
+            manage_contents=self.manage_contents,
         )
 
 
@@ -1450,6 +1457,16 @@ class Settings(_Model):
         }
         off = [key for key in parts if getattr(info.data.get(key), "enabled", True) is False]
         found = [f"{parts[k][0]} ({parts[k][1]}) is off" for k in off]
+        grafana_ = getattr(info.data.get("observability"), "grafana", None)
+        if grafana_ is not None and grafana_.enabled:
+            # Grafana searches the log store, which answers in the VPC only
+            if not grafana_.in_vpc:
+                found.append("Grafana searches it from the VPC: set observability.grafana.inVpc")
+            if grafana_.open_search_domain_arn is not None:
+                found.append(
+                    "Grafana searches this log store: unset observability.grafana."
+                    "openSearchDomainArn and openSearchEndpoint"
+                )
         if info.data.get("tier") == "prod":
             if logs.dedicated_master_type is None:
                 found.append("prod needs dedicated masters: set dedicatedMasterType")

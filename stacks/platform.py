@@ -22,7 +22,7 @@ from components.edge import EdgeDelivery, EdgeDeliveryArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.fargate import FargateFallback, FargateFallbackArgs
 from components.feature_flags import FeatureFlags, FeatureFlagsArgs
-from components.grafana import GrafanaArgs
+from components.grafana import VPC_ENDPOINTS, GrafanaArgs
 from components.identity import Identity, IdentityArgs
 from components.image_cache import ImageCache, ImageCacheArgs
 from components.log_search import LogSearch, LogSearchArgs
@@ -50,7 +50,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     network = Networking(
         settings.name("network"),
         NetworkingArgs(
-            interface_endpoints=net.interface_endpoints,
+            interface_endpoints=_interface_endpoints(settings),
             vpc_cidr=net.vpc_cidr,
             az_count=net.az_count,
             availability_zone_ids=net.availability_zone_ids,
@@ -106,18 +106,30 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
         outputs["imagePrefixes"] = images.image_prefixes
         outputs["imageCredentialSecrets"] = pulumi.Output.from_input(images.credential_secrets)
         outputs["imagePullPolicyArn"] = images.pull_policy_arn
-    observability = _observability(settings, network)
+    runner = _deploy_runner(settings, network) if settings.deploy_runner.enabled else None
+    api_clients = {"deploy-runner": runner.security_group_id} if runner is not None else {}
+    cluster, eks_outputs = _eks(settings, network, images, api_clients)
+    outputs.update(eks_outputs)
+    log_search = None
+    if cluster is not None and settings.log_search.enabled:
+        log_search = _log_search(settings, network, cluster, images)
+        outputs["logSearchEndpoint"] = log_search.endpoint
+        outputs["logSearchDashboardsEndpoint"] = log_search.dashboards_endpoint
+    observability = _observability(settings, network, log_search)
     if observability is not None:
         outputs["prometheusRemoteWriteUrl"] = observability.remote_write_url
         outputs["prometheusWorkspaceArn"] = observability.workspace_arn
         outputs["observabilityRegion"] = observability.region
         outputs["alertTopicArns"] = observability.topic_arns
-        if observability.grafana_url is not None:
-            outputs["grafanaUrl"] = observability.grafana_url
-    runner = _deploy_runner(settings, network) if settings.deploy_runner.enabled else None
-    api_clients = {"deploy-runner": runner.security_group_id} if runner is not None else {}
-    cluster, services, eks_outputs = _eks(settings, network, observability, images, api_clients)
-    outputs.update(eks_outputs)
+        if observability.grafana is not None:
+            outputs["grafanaUrl"] = observability.grafana.endpoint
+            outputs["grafanaWorkspaceId"] = observability.grafana.workspace_id
+    services = None
+    if cluster is not None:
+        services, services_outputs = _cluster_services(
+            settings, network, cluster, observability, images, log_search
+        )
+        outputs.update(services_outputs)
     if runner is not None:
         outputs["deployRunnerProject"] = runner.project_name
         outputs["deployRunnerLabel"] = pulumi.Output.from_input(runner.label)
@@ -164,13 +176,25 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
     return outputs
 
 
-def _observability(settings: Settings, network: Networking) -> ObservabilityStack | None:
-    """Managed Prometheus, the SLO rules, the alert topics, alarms and X-Ray (ADR 0012):
-    first, so that the collectors and the other components' alarms can use it."""
+def _interface_endpoints(settings: Settings) -> tuple[str, ...]:
+    """`gam:network.interfaceEndpoints`, plus the APIs a Grafana in the VPC queries."""
+    listed = settings.network.interface_endpoints
+    grafana_ = settings.observability.grafana
+    if not (settings.observability.enabled and grafana_.enabled and grafana_.in_vpc):
+        return listed
+    return listed + tuple(e for e in VPC_ENDPOINTS if e not in listed)
+
+
+def _observability(
+    settings: Settings, network: Networking, log_search: LogSearch | None
+) -> ObservabilityStack | None:
+    """Managed Prometheus, the SLO rules, the alert topics, alarms, X-Ray and Grafana
+    (ADR 0012, 0017): before the cluster services, whose collector writes to it. Grafana
+    searches the stack's log store (`log_search`, admitted and mapped here)."""
     obs = settings.observability
     if not obs.enabled:
         return None
-    return ObservabilityStack(
+    observability = ObservabilityStack(
         settings.name("obs"),
         ObservabilityArgs(
             slos=obs.catalog(),
@@ -181,27 +205,41 @@ def _observability(settings: Settings, network: Networking) -> ObservabilityStac
             nat_gateway_ids=network.nat_gateway_ids,
             firewall_name=network.firewall_name,
             firewall_zones=network.firewall_zones,
-            grafana=_grafana(settings, network),
+            grafana=_grafana(settings, network, log_search),
             pager_duty=obs.pager_duty.spec(),
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
     )
+    grafana_ = observability.grafana
+    if log_search is not None:
+        observability.add_alarms(log_search.alarm_specs())
+        if grafana_ is not None and grafana_.security_group_id is not None:
+            log_search.admit("grafana", grafana_.security_group_id)
+    return observability
 
 
-def _grafana(settings: Settings, network: Networking) -> GrafanaArgs | None:
+def _grafana(
+    settings: Settings, network: Networking, log_search: LogSearch | None
+) -> GrafanaArgs | None:
     """Managed Grafana (ADR 0017) when the profile or stack turns it on; in the private
-    subnets when `inVpc`."""
+    subnets when `inVpc`, searching the stack's log store when there is one (settings
+    require `inVpc` then: the store answers in the VPC only)."""
     options = settings.observability.grafana
     if not options.enabled:
         return None
     if not options.in_vpc:
         return options.spec()
-    return replace(
+    spec = replace(
         options.spec(),
         subnet_ids=network.private_subnet_ids,
         vpc_id=network.vpc_id,
         vpc_cidr=settings.network.vpc_cidr,
+    )
+    if log_search is None:
+        return spec
+    return replace(
+        spec, opensearch_domain_arn=log_search.domain_arn, opensearch_endpoint=log_search.endpoint
     )
 
 
@@ -268,16 +306,14 @@ def _identity(
 def _eks(
     settings: Settings,
     network: Networking,
-    observability: ObservabilityStack | None,
     images: ImageCache | None = None,
     api_clients: dict[str, pulumi.Output[str]] | None = None,
-) -> tuple[EksCluster | None, ClusterServices | None, dict[str, pulumi.Output[Any]]]:
+) -> tuple[EksCluster | None, dict[str, pulumi.Output[Any]]]:
     """The cluster (ADR 0009): node groups from the profile, access from settings; its
-    namespaces and services; the log store (ADR 0018) when on. The collector writes to
-    the observability stack's workspace (or `gam:clusterServices.prometheusWorkspaceId`)."""
+    workload namespaces."""
     eks = settings.eks
     if not eks.enabled:
-        return None, None, {}
+        return None, {}
     groups = eks.node_groups
     workloads = settings.workloads
     names = workloads.namespaces.model_dump()
@@ -321,54 +357,57 @@ def _eks(
         ),
         pulumi.ResourceOptions(depends_on=[cluster]),
     )
-    outputs: dict[str, pulumi.Output[Any]] = {}
-    log_search = (
-        _log_search(settings, network, cluster, images) if settings.log_search.enabled else None
-    )
+    return cluster, {
+        "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
+        "eksClusterName": cluster.cluster_name,
+        "eksEndpoint": cluster.endpoint,
+        "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
+        "eksNodeSecurityGroupId": cluster.node_security_group_id,
+    }
+
+
+def _cluster_services(
+    settings: Settings,
+    network: Networking,
+    cluster: EksCluster,
+    observability: ObservabilityStack | None,
+    images: ImageCache | None,
+    log_search: LogSearch | None,
+) -> tuple[ClusterServices | None, dict[str, pulumi.Output[Any]]]:
+    """The cluster's controllers and agents (ADR 0011). The collector writes to the
+    observability stack's workspace (or `gam:clusterServices.prometheusWorkspaceId`);
+    Fluent Bit ships to the log store, whose documents are applied once it can, with
+    Fluent Bit as writer and Grafana as reader (ADR 0018)."""
     services = settings.cluster_services
-    cluster_services = None
+    if not services.enabled:
+        return None, {}
     workspace: pulumi.Input[str] | None = services.prometheus_workspace_id
     if workspace is None and observability is not None:
         workspace = observability.workspace_id
-    if services.enabled:
-        cluster_services = ClusterServices(
-            settings.name("cluster-services"),
-            ClusterServicesArgs(
-                cluster=cluster,
-                vpc_id=network.vpc_id,
-                secrets_prefix=settings.name(),
-                prometheus_workspace_id=workspace,
-                scrape_namespaces=tuple(names.values()),
-                log_shipping=log_search.shipping() if log_search else None,
-                image_prefixes=images.image_prefixes if images else None,
-                egress_filtered=settings.network.firewall.enabled,
-                log_retention_days=services.container_log_retention_days,
-                protect=settings.protect_stateful_resources,
-                tags=settings.tags,
-            ),
-        )
-        outputs["containerLogGroupName"] = cluster_services.log_group_name
-        if log_search is not None:
-            log_search.apply_documents(
-                [cluster_services.fluent_bit_role_arn], after=[cluster_services]
-            )
-    if log_search is not None:
-        if observability is not None:
-            observability.add_alarms(log_search.alarm_specs())
-        outputs["logSearchEndpoint"] = log_search.endpoint
-        outputs["logSearchDashboardsEndpoint"] = log_search.dashboards_endpoint
-    return (
-        cluster,
-        cluster_services,
-        outputs
-        | {
-            "workloadNamespaces": pulumi.Output.from_input(namespaces.names),
-            "eksClusterName": cluster.cluster_name,
-            "eksEndpoint": cluster.endpoint,
-            "eksClusterSecurityGroupId": cluster.cluster_security_group_id,
-            "eksNodeSecurityGroupId": cluster.node_security_group_id,
-        },
+    cluster_services = ClusterServices(
+        settings.name("cluster-services"),
+        ClusterServicesArgs(
+            cluster=cluster,
+            vpc_id=network.vpc_id,
+            secrets_prefix=settings.name(),
+            prometheus_workspace_id=workspace,
+            scrape_namespaces=tuple(settings.workloads.namespaces.model_dump().values()),
+            log_shipping=log_search.shipping() if log_search else None,
+            image_prefixes=images.image_prefixes if images else None,
+            egress_filtered=settings.network.firewall.enabled,
+            log_retention_days=services.container_log_retention_days,
+            protect=settings.protect_stateful_resources,
+            tags=settings.tags,
+        ),
     )
+    if log_search is not None:
+        grafana_ = observability.grafana if observability is not None else None
+        log_search.apply_documents(
+            [cluster_services.fluent_bit_role_arn],
+            after=[cluster_services],
+            reader_role_arns=[grafana_.role_arn] if grafana_ is not None else [],
+        )
+    return cluster_services, {"containerLogGroupName": cluster_services.log_group_name}
 
 
 def _log_search(

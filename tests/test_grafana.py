@@ -15,7 +15,7 @@ from components import dashboards, grafana
 from components.base import InvalidArgs
 from components.observability import ObservabilityStack
 from gam_offline.engine import run_program
-from gam_offline.records import MASK, Record, RecordedResource, mask
+from gam_offline.records import Record, RecordedResource
 from tests.test_observability import ARGS
 from tests.test_settings_observability import problems as settings_problems
 
@@ -32,6 +32,8 @@ FOLDER = "grafana:oss/folder:Folder"
 SAML = "aws:grafana/workspaceSamlConfiguration:WorkspaceSamlConfiguration"
 ROLES = "aws:grafana/roleAssociation:RoleAssociation"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+OPENSEARCH = "aws:opensearch/domain:Domain"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 GROUP = "a1b2c3d4e5-11111111-2222-3333-4444-555555555555"
 DOMAIN_ARN = "arn:aws:es:eu-west-1:123456789012:domain/gam-logs"
 SAML_ARGS = grafana.SamlArgs(
@@ -123,7 +125,10 @@ def test_the_role_only_reads_and_queries_this_stacks_prometheus_workspace(
         "ReadCloudWatchMetrics",
         "QueryThisAccountsLogs",
         "ReadTraces",
+        "SearchTheLogsDomain",
     }
+    domain = record.one(OPENSEARCH).outputs["arn"]
+    assert found["SearchTheLogsDomain"]["Resource"] == [domain, f"{domain}/*"]
     writes = ("Put", "Create", "Delete", "Update", "Write", "Tag", "Remote")
     for statement in found.values():
         for action in statement["Action"]:
@@ -133,22 +138,32 @@ def test_the_role_only_reads_and_queries_this_stacks_prometheus_workspace(
     assert found["QueryThisAccountsLogs"]["Resource"] == "arn:aws:logs:eu-west-1:123456789012:*"
 
 
-def test_the_provider_signs_in_to_the_workspace_with_a_short_lived_secret_token(
-    stack_records: dict[str, Record],
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_provider_targets_the_workspace_and_keeps_no_credential_in_the_state(
+    stack: str, stack_records: dict[str, Record]
 ) -> None:
-    record = stack_records["prod"]
+    """The run's token reaches the provider as GRAFANA_AUTH (ADR 0021): no token resource,
+    no `auth` input, so nothing in the state expires and breaks a later refresh."""
+    record = stack_records[stack]
     workspace = record.one(WORKSPACE)
     provider = record.one(PROVIDER)
-    token = record.one(TOKEN)
     assert inputs(provider)["url"] == f"https://{workspace.outputs['endpoint']}"
-    assert inputs(provider)["auth"] == token.outputs["key"]
-    assert mask(provider.inputs["auth"]) == MASK
-    assert inputs(token)["secondsToLive"] == grafana.TOKEN_SECONDS <= 3600
-    assert "key" in token.options["additionalSecretOutputs"]
-    assert inputs(token)["serviceAccountId"] == record.one(ACCOUNT).outputs["serviceAccountId"]
-    assert inputs(record.one(ACCOUNT))["grafanaRole"] == "ADMIN"
+    assert "auth" not in inputs(provider)
+    assert record.by_type(TOKEN) == []
+    account = inputs(record.one(ACCOUNT))
+    assert (account["name"], account["grafanaRole"]) == (grafana.PROVISIONER, "ADMIN")
+    assert account["workspaceId"] == workspace.id
+    assert record.outputs["grafanaWorkspaceId"] == workspace.id
     for resource in [*record.by_type(DATA_SOURCE), *record.by_type(DASHBOARD)]:
         assert resource.options["provider"].startswith(provider.urn + "::"), resource.name
+
+
+def test_a_first_deployment_creates_the_workspace_without_its_contents() -> None:
+    record = run(grafana.GrafanaArgs(manage_contents=False))
+    assert len(record.by_type(WORKSPACE)) == 1
+    assert inputs(record.one(ACCOUNT))["name"] == grafana.PROVISIONER
+    for kind in (PROVIDER, DATA_SOURCE, FOLDER, DASHBOARD):
+        assert record.by_type(kind) == [], kind
 
 
 def test_the_dashboards_are_the_repositorys_json_in_one_folder(
@@ -174,6 +189,7 @@ def test_the_data_sources_have_the_uids_the_dashboards_use_and_sign_with_sigv4(
         dashboards.PROMETHEUS_UID,
         dashboards.CLOUDWATCH_UID,
         dashboards.XRAY_UID,
+        dashboards.OPENSEARCH_UID,
     }
     prometheus = sources[dashboards.PROMETHEUS_UID]
     assert prometheus["type"] == "prometheus"
@@ -191,6 +207,39 @@ def test_the_data_sources_have_the_uids_the_dashboards_use_and_sign_with_sigv4(
         for t in p["targets"]
     }
     assert used <= set(sources)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_grafana_searches_the_stacks_log_store_from_the_private_subnets(
+    stack: str, stack_records: dict[str, Record]
+) -> None:
+    record = stack_records[stack]
+    (opensearch,) = [
+        inputs(s)
+        for s in record.by_type(DATA_SOURCE)
+        if inputs(s)["uid"] == dashboards.OPENSEARCH_UID
+    ]
+    assert opensearch["url"] == f"https://{record.one(OPENSEARCH).outputs['endpoint']}"
+    json_data = json.loads(opensearch["jsonDataEncoded"])
+    assert (json_data["sigV4Auth"], json_data["sigV4Service"]) == (True, "es")
+    vpc = inputs(record.one(WORKSPACE))["vpcConfiguration"]
+    assert vpc["subnetIds"] == record.outputs["privateSubnetIds"]
+
+
+def test_a_workspace_in_the_vpc_gets_an_endpoint_for_each_api_it_queries(
+    stack_records: dict[str, Record],
+) -> None:
+    def services(stack: str) -> set[str]:
+        return {  # com.amazonaws.<region>.<service>
+            inputs(e)["serviceName"].split(".", 3)[3]
+            for e in stack_records[stack].by_type(ENDPOINT)
+            if inputs(e)["vpcEndpointType"] == "Interface"
+        }
+
+    for stack in ("staging", "prod"):
+        assert set(grafana.VPC_ENDPOINTS) <= services(stack), stack
+    # "monitoring" is there for Grafana's CloudWatch data source only: dev has no Grafana
+    assert "monitoring" not in services("dev")
 
 
 # --- alone --------------------------------------------------------------------------------

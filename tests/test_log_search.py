@@ -245,6 +245,33 @@ def test_prod_settings_that_lose_availability_or_sense_are_named(
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("grafana", "message"),
+    [
+        ({"inVpc": False}, "Grafana searches it from the VPC: set observability.grafana.inVpc"),
+        (
+            {
+                "openSearchDomainArn": "arn:aws:es:eu-west-1:123456789012:domain/other",
+                "openSearchEndpoint": "vpc-other.eu-west-1.es.amazonaws.com",
+            },
+            "unset observability.grafana.openSearchDomainArn",
+        ),
+    ],
+)
+def test_grafana_beside_the_log_store_must_search_it_from_the_vpc(
+    grafana: dict[str, Any], message: str
+) -> None:
+    config = stack_config("staging", ROOT)[0]
+    observability = config.get("gam:observability", {})
+    config["gam:observability"] = {
+        **observability,
+        "grafana": {**observability.get("grafana", {}), **grafana},
+    }
+    with pytest.raises(settings.SettingsError) as error:
+        settings.load("staging", config)
+    assert message in dict(error.value.problems)["gam:logSearch"]
+
+
 def test_the_log_store_needs_the_cluster() -> None:
     config = stack_config("staging", ROOT)[0]
     config["gam:eks"] = {**config.get("gam:eks", {}), "enabled": False}
@@ -256,7 +283,7 @@ def test_the_log_store_needs_the_cluster() -> None:
 
 
 @pytest.mark.parametrize("stack", WITH_LOG_STORE)
-def test_only_the_nodes_security_group_reaches_it_on_https(
+def test_only_the_nodes_and_grafanas_security_groups_reach_it_on_https(
     stack_records: dict[str, Record], stack: str
 ) -> None:
     record = stack_records[stack]
@@ -266,9 +293,10 @@ def test_only_the_nodes_security_group_reaches_it_on_https(
         for r in record.by_type(INGRESS)
         if r.plain_inputs()["securityGroupId"] == group.id
     ]
-    assert [r["referencedSecurityGroupId"] for r in rules] == [
-        record.outputs["eksNodeSecurityGroupId"]
-    ]
+    grafana = named(record, f"gam-{stack}-obs-grafana-workspace-sg")
+    assert sorted(r["referencedSecurityGroupId"] for r in rules) == sorted(
+        [record.outputs["eksNodeSecurityGroupId"], grafana.id]
+    )
     for rule in rules:
         assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
         assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
@@ -388,6 +416,8 @@ def test_the_setup_job_applies_this_stacks_documents_after_the_domain(
     }
     assert mapping[documents.WRITER_ROLE]["backend_roles"] == [fluent_bit_role["fluent-bit"]]
     assert fluent_bit_role["log-search-setup"] in mapping["all_access"]["backend_roles"]
+    grafana_role = named(record, f"gam-{stack}-obs-grafana-role").outputs["arn"]
+    assert mapping["readall"]["backend_roles"] == [grafana_role]
     assert (
         config["log_search_setup.py"] == (ROOT / "components" / "log_search_setup.py").read_text()
     )

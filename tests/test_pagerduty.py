@@ -251,7 +251,7 @@ def test_pagerduty_is_not_on_the_aws_bill_and_grafanas_contents_are_free() -> No
     for type_ in (
         "grafana:oss/dashboard:Dashboard",
         "grafana:oss/dataSource:DataSource",
-        "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken",
+        "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount",
     ):
         assert priced[type_].total == 0 and "grafana/pricing" in priced[type_].basis
     workspace = priced["aws:grafana/workspace:Workspace"]

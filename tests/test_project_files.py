@@ -143,6 +143,27 @@ def test_workflows_preview_and_deploy_every_stack_with_its_policy_config() -> No
         assert (ROOT / "policies" / "config" / f"{stack}.json").exists()
 
 
+def test_runs_that_read_grafana_mint_a_token_before_and_revoke_it_after_whatever_happens() -> None:
+    """ADR 0021: `pulumi up` and the refreshing drift preview sign in to Grafana with a
+    token minted for the run; the PR preview does not refresh, so reads nothing there."""
+    workflows = _workflows()
+    for name in ("deploy", "drift"):
+        steps = _pulumi_job(workflows[name])["steps"]
+        runs = [str(s.get("run", "")) for s in steps]
+        pulumi_at = next(i for i, s in enumerate(steps) if _uses(s) == "pulumi/actions")
+        (mint,) = [i for i, r in enumerate(runs) if "infra.grafana_token mint" in r]
+        (revoke,) = [i for i, r in enumerate(runs) if "infra.grafana_token revoke" in r]
+        assert mint < pulumi_at < revoke, name
+        assert '--github-env "$GITHUB_ENV"' in runs[mint]
+        assert steps[revoke]["if"].startswith("always()")
+        minutes = int(runs[mint].split("--minutes ")[1].split()[0])
+        assert minutes > _pulumi_job(workflows[name])["timeout-minutes"], name
+    preview = next(
+        s for s in _pulumi_job(workflows["preview"])["steps"] if _uses(s) == "pulumi/actions"
+    )
+    assert "refresh" not in preview["with"]
+
+
 def test_every_action_is_pinned_to_a_commit_sha_with_its_version_in_a_comment() -> None:
     for path in sorted(WORKFLOWS.glob("*.yml")):
         lines = [line for line in path.read_text().splitlines() if re.search(r"\buses:", line)]
