@@ -18,21 +18,30 @@ for (extensions, then migrations, then workers and API).
 Credentials never pass through Pulumi: an `ExternalSecret` (External Secrets Operator)
 copies the RDS-managed master secret into a Kubernetes Secret, which the Jobs read by
 reference (`secretKeyRef`). The spec holds the secret's ARN, never its value.
+
+The Jobs and that Secret live in a namespace of their own (`namespace`), which no
+workload shares and no deployer's access entry names: pods that deployers create in the
+workload namespaces cannot mount the master secret. It is guarded like the workload
+namespaces (Pod Security Admission `restricted`, a small quota, default deny) and allows
+only DNS and PostgreSQL to the data subnets.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.postgis import PostgisDatabase
-from components.postgis_values import EXTENSIONS, IDENTIFIER
+from components.postgis_values import EXTENSIONS, IDENTIFIER, PORT
+from components.workloads import guarded_namespace_policies, restricted_labels
 
 TYPE_TOKEN = "gam:database:DatabaseJobs"
+NAMESPACE = "gam-database-jobs"
 
 # A failed Job is replaced (so retried) on the next `pulumi up` instead of blocking it.
 REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
@@ -40,6 +49,9 @@ REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
 WAIT_READY = {"pulumi.com/waitFor": "condition=Ready"}
 # The official postgres image runs as `postgres`, uid 70 in its Alpine variant.
 CLIENT_UID = 70
+# Room for the two Jobs' pods and their retries, nothing more.
+QUOTA = {"pods": "4", "requests.cpu": "1", "requests.memory": "512Mi", "limits.memory": "1Gi"}
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def iam_user_sql(user: str) -> str:
@@ -87,7 +99,10 @@ class DatabaseJobsArgs:
     secret_store: pulumi.Resource
     """The External Secrets store (a ClusterSecretStore reading Secrets Manager)."""
     secret_store_name: str
-    namespace: str
+    data_cidrs: Sequence[str]
+    """The data subnets: the only place the Jobs' pods may connect to (PostgreSQL)."""
+    environment: str
+    """The stack's environment, labelled on the namespace."""
     client_image: str
     """A PostgreSQL client image, pinned, below `image_registry`
     (`docker/library/postgres:17.6-alpine`: the engine's own version)."""
@@ -99,11 +114,17 @@ class DatabaseJobsArgs:
     after: Sequence[pulumi.Resource] = ()
     """What else the credentials wait for (the secret store's grant on the secret)."""
     migration: Migration | None = None
+    namespace: str = NAMESPACE
+    """The Jobs' own namespace, created here (not a workload namespace)."""
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def problems(args: DatabaseJobsArgs) -> list[str]:
     found = []
+    if not _DNS_LABEL.match(args.namespace) or args.namespace.startswith("kube-"):
+        found.append(f"namespace {args.namespace!r} is not a namespace name (a DNS label)")
+    if not args.data_cidrs:
+        found.append("data_cidrs is empty: the Jobs could reach no database")
     images = [("client_image", args.client_image)]
     if args.migration:
         images.append(("migration.image", args.migration.image))
@@ -136,7 +157,10 @@ class DatabaseJobs(pulumi.ComponentResource):
         self._name = name
         self._args = args
         labels = {"app.kubernetes.io/part-of": "gam-platform", **args.labels}
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        namespace = self._namespace()
+        k8s_opts = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=[namespace]
+        )
         secret_name = f"{name}-master"
         credentials = k8s.apiextensions.CustomResource(
             f"{name}-master",
@@ -176,7 +200,7 @@ class DatabaseJobs(pulumi.ComponentResource):
             ],
             secret_name,
             labels,
-            [args.database.instance, args.secret_store, credentials],
+            [args.database.instance, args.secret_store, credentials, namespace],
         )
         self.migrations = None
         if args.migration is not None:
@@ -189,6 +213,42 @@ class DatabaseJobs(pulumi.ComponentResource):
                 [self.extensions],
             )
         self.register_outputs({})
+
+    def _namespace(self) -> k8s.core.v1.Namespace:
+        """The Jobs' namespace with its quota and network policies."""
+        args = self._args
+        namespace = k8s.core.v1.Namespace(
+            f"{self._name}-namespace",
+            metadata={"name": args.namespace, "labels": restricted_labels(args.environment)},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
+        )
+        within = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace])
+        meta = {"namespace": args.namespace, "labels": restricted_labels(args.environment)}
+        k8s.core.v1.ResourceQuota(
+            f"{self._name}-quota",
+            metadata={**meta, "name": "quota"},
+            spec={"hard": QUOTA},
+            opts=within,
+        )
+        policies = guarded_namespace_policies()
+        policies["allow-database"] = {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"ipBlock": {"cidr": c}} for c in args.data_cidrs],
+                    "ports": [{"port": PORT, "protocol": "TCP"}],
+                }
+            ],
+        }
+        for policy, spec in policies.items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{self._name}-{policy}",
+                metadata={**meta, "name": policy},
+                spec=cast(Any, spec),  # the API's own field names
+                opts=within,
+            )
+        return namespace
 
     def _job(
         self,

@@ -94,14 +94,23 @@ def _port(port: int, protocol: str = "TCP") -> dict[str, Any]:
     return {"port": port, "protocol": protocol}
 
 
-def network_policies(
-    role: str,
-    lb_cidrs: Sequence[str],
-    data_cidrs: Sequence[str],
-    endpoint_cidrs: Sequence[str] = (),
-) -> dict[str, dict[str, Any]]:
-    """The NetworkPolicy specs of one namespace, by name: deny all, then the allowances."""
-    specs: dict[str, dict[str, Any]] = {
+def restricted_labels(environment: str) -> dict[str, str]:
+    """A platform namespace's labels: Pod Security Admission at `restricted` (enforce,
+    audit, warn), its environment, the platform's part-of."""
+    return {
+        f"{PSA}/enforce": "restricted",
+        f"{PSA}/enforce-version": "latest",
+        f"{PSA}/audit": "restricted",
+        f"{PSA}/warn": "restricted",
+        "gam.io/environment": environment,
+        **PART_OF,
+    }
+
+
+def guarded_namespace_policies() -> dict[str, dict[str, Any]]:
+    """What every namespace of the platform starts from: deny all in both directions,
+    then DNS to kube-dns."""
+    return {
         "default-deny": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
         "allow-dns": {
             "podSelector": {},
@@ -121,6 +130,16 @@ def network_policies(
             ],
         },
     }
+
+
+def network_policies(
+    role: str,
+    lb_cidrs: Sequence[str],
+    data_cidrs: Sequence[str],
+    endpoint_cidrs: Sequence[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """The NetworkPolicy specs of one namespace, by name: deny all, then the allowances."""
+    specs = guarded_namespace_policies()
     # Every workload namespace holds a Pod Identity role (`stacks.grants`): its pods get
     # credentials from the node's agent, which the default deny would otherwise cut off.
     specs["allow-pod-identity-agent"] = {
@@ -200,16 +219,10 @@ class WorkloadNamespaces(GamComponent):
 
     def _namespace(self, role: str, namespace: str) -> pulumi.Output[str]:
         args = self._args
-        labels = {
-            f"{PSA}/enforce": "restricted",
-            f"{PSA}/enforce-version": "latest",
-            f"{PSA}/audit": "restricted",
-            f"{PSA}/warn": "restricted",
-            "gam.io/environment": args.tags["Environment"],
-            **PART_OF,
-        }
         created = k8s.core.v1.Namespace(
-            self.child_name(role), metadata={"name": namespace, "labels": labels}, opts=self._opts()
+            self.child_name(role),
+            metadata={"name": namespace, "labels": restricted_labels(args.tags["Environment"])},
+            opts=self._opts(),
         )
         within = self._opts(depends_on=[created])
 

@@ -27,7 +27,16 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import cidr, deploy_runner, eks_spec, grafana, pagerduty, postgis_values, slo
+from components import (
+    cidr,
+    database_jobs,
+    deploy_runner,
+    eks_spec,
+    grafana,
+    pagerduty,
+    postgis_values,
+    slo,
+)
 from components.tags import standard_tags
 from components.values import (
     AZ_ID,
@@ -1165,6 +1174,8 @@ class WorkloadNamespaceNames(_Model):
             found.append(f"{bad} are not namespace names (lower-case DNS labels, not kube-*)")
         if len(set(names)) != len(names):
             found.append("two roles share a namespace; give each its own")
+        if database_jobs.NAMESPACE in names:
+            found.append(f"{database_jobs.NAMESPACE} is the database Jobs' own namespace")
         if found:
             raise ValueError("; ".join(found))
         return self

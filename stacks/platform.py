@@ -768,7 +768,7 @@ def _database_jobs(
     database: PostgisDatabase,
     images: ImageCache | None,
 ) -> DatabaseJobs:
-    """The extension Job and the migration gate (ADR 0015), in the workers' namespace,
+    """The extension Job and the migration gate (ADR 0015), in a namespace of their own,
     reading the master secret through the store, which may read that secret only."""
     db = settings.database
     registry = _pull_from(images, "ecr-public")
@@ -780,7 +780,8 @@ def _database_jobs(
             database=database,
             secret_store=services.secret_store,
             secret_store_name=SECRET_STORE,
-            namespace=settings.workloads.namespaces.workers,
+            data_cidrs=cidr.plan(settings.network.vpc_cidr, settings.network.az_count).data,
+            environment=settings.tags["Environment"],
             client_image=CLIENT_IMAGE.format(version=db.engine_version),
             image_registry=registry,
             iam_users=grants.database_users(),

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components import database_jobs
 from components.database_jobs import DatabaseJobs, DatabaseJobsArgs, Migration, extension_sql
 from components.database_jobs import problems as job_problems
 from components.postgis import PostgisDatabase, PostgisDatabaseArgs, parameters
@@ -29,6 +30,7 @@ from components.postgis_values import (
 from components.tags import standard_tags
 from gam_offline import engine
 from gam_offline.records import Record, RecordedResource
+from infra import settings
 
 TAGS = standard_tags(project="gam-platform", environment="dev", owner="team", cost_center="cc")
 CLIENTS = ("sg-0aaaaaaaaaaaaaaaa", "sg-0bbbbbbbbbbbbbbbb")
@@ -37,6 +39,11 @@ JOB = "kubernetes:batch/v1:Job"
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 STORE = "kubernetes:external-secrets.io/v1:ClusterSecretStore"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+QUOTA = "kubernetes:core/v1:ResourceQuota"
+ACCESS_POLICY = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+DATA_CIDRS = ("10.20.248.0/22", "10.20.252.0/22")
 
 
 def args(**overrides: Any) -> PostgisDatabaseArgs:
@@ -85,7 +92,8 @@ def program() -> None:
             database=database,
             secret_store=store,
             secret_store_name="aws-secrets",
-            namespace="gam",
+            data_cidrs=DATA_CIDRS,
+            environment="dev",
             client_image="public.ecr.aws/docker/library/postgres:17.6-alpine",
             migration=Migration(image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/gam/api:1.4.2"),
         ),
@@ -285,19 +293,73 @@ def test_the_extension_job_creates_every_extension_idempotently_and_records_vers
     assert job["metadata"]["annotations"] == {"pulumi.com/replaceUnready": "true"}
 
 
-def test_unpinned_job_images_are_refused() -> None:
+def test_the_jobs_and_the_master_secret_live_in_a_guarded_namespace_of_their_own(
+    record: Record,
+) -> None:
+    (namespace,) = [n.plain_inputs()["metadata"] for n in record.by_type(NAMESPACE)]
+    assert namespace["name"] == database_jobs.NAMESPACE
+    assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    in_it = [
+        *record.by_type(JOB),
+        *record.by_type(EXTERNAL_SECRET),
+        *record.by_type(QUOTA),
+        *record.by_type(NETWORK_POLICY),
+    ]
+    for resource in in_it:
+        assert resource.plain_inputs()["metadata"]["namespace"] == database_jobs.NAMESPACE
+    policies = {
+        p.plain_inputs()["metadata"]["name"]: p.plain_inputs()["spec"]
+        for p in record.by_type(NETWORK_POLICY)
+    }
+    assert set(policies) == {"default-deny", "allow-dns", "allow-database"}
+    (egress,) = policies["allow-database"]["egress"]
+    assert egress == {
+        "to": [{"ipBlock": {"cidr": c}} for c in DATA_CIDRS],
+        "ports": [{"port": 5432, "protocol": "TCP"}],
+    }
+    assert "ingress" not in policies["default-deny"]
+    assert record.one(QUOTA).plain_inputs()["spec"]["hard"] == database_jobs.QUOTA
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_master_secret_is_outside_every_namespace_deployers_are_scoped_to(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    """Deployers' access entries are scoped to the workload namespaces (`deploy_namespaces`
+    in `stacks.platform`, their scoping tested in test_eks); the synced master secret and
+    the Jobs are in none of them."""
+    record = stack_records[stack]
+    deployable = set(record.outputs["workloadNamespaces"].values())
+    (secret,) = record.by_type(EXTERNAL_SECRET)
+    jobs = [j for j in record.by_type(JOB) if "database-jobs" in j.name]
+    assert jobs
+    for resource in (secret, *jobs):
+        namespace = resource.plain_inputs()["metadata"]["namespace"]
+        assert namespace == database_jobs.NAMESPACE not in deployable
+
+
+def test_unpinned_job_images_and_a_bad_namespace_are_refused_at_once() -> None:
     found = job_problems(
         DatabaseJobsArgs(
             provider=None,  # type: ignore[arg-type]
             database=None,  # type: ignore[arg-type]
             secret_store=None,  # type: ignore[arg-type]
             secret_store_name="s",
-            namespace="n",
+            data_cidrs=(),
+            environment="dev",
+            namespace="Not_A_Label",
             client_image="postgres:latest",
             migration=Migration(image="registry/app", command=()),
         )
     )
-    assert len(found) == 3
+    assert len(found) == 5
+    assert any("namespace 'Not_A_Label'" in f for f in found)
+    assert any("data_cidrs is empty" in f for f in found)
+
+
+def test_a_workload_namespace_may_not_take_the_database_jobs_one() -> None:
+    with pytest.raises(ValueError, match="the database Jobs' own namespace"):
+        settings.WorkloadNamespaceNames(workers=database_jobs.NAMESPACE)
 
 
 # --- no password anywhere ------------------------------------------------------------------
