@@ -38,7 +38,7 @@ import pulumi_kubernetes as k8s
 
 from components.postgis import PostgisDatabase
 from components.postgis_values import EXTENSIONS, IDENTIFIER, PORT
-from components.workloads import guarded_namespace_policies, restricted_labels
+from components.workloads import PART_OF, guarded_namespace_policies, restricted_labels
 
 TYPE_TOKEN = "gam:database:DatabaseJobs"
 NAMESPACE = "gam-database-jobs"
@@ -223,11 +223,14 @@ class DatabaseJobs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
         within = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace])
-        meta = {"namespace": args.namespace, "labels": restricted_labels(args.environment)}
+
+        def meta(name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=args.namespace, labels=PART_OF)
+
         k8s.core.v1.ResourceQuota(
             f"{self._name}-quota",
-            metadata={**meta, "name": "quota"},
-            spec={"hard": QUOTA},
+            metadata=meta("quota"),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=QUOTA),
             opts=within,
         )
         policies = guarded_namespace_policies()
@@ -244,7 +247,7 @@ class DatabaseJobs(pulumi.ComponentResource):
         for policy, spec in policies.items():
             k8s.networking.v1.NetworkPolicy(
                 f"{self._name}-{policy}",
-                metadata={**meta, "name": policy},
+                metadata=meta(policy),
                 spec=cast(Any, spec),  # the API's own field names
                 opts=within,
             )
