@@ -22,6 +22,7 @@ repository's dashboards (ADR 0017).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,8 +39,10 @@ from components.tags import problems as tag_problems
 TYPE_TOKEN = "gam:observability:ManagedGrafana"
 AUTHENTICATIONS = ("AWS_SSO", "SAML")
 GRAFANA_VERSION = "10.4"
-# The service account the provider signs in as (with a per-run token, ADR 0021).
+# The service account the provider signs in as, with a per-run token the provider
+# plugin reads from this variable (ADR 0021).
 PROVISIONER = "pulumi-provisioner"
+TOKEN_VARIABLE = "GRAFANA_AUTH"
 DATA_SOURCES = ("PROMETHEUS", "CLOUDWATCH", "XRAY", "AMAZON_OPENSEARCH_SERVICE")
 FOLDER_UID = "gam-platform"
 # The AWS APIs the workspace's data sources call, which a workspace in the VPC reaches
@@ -180,6 +183,11 @@ class ManagedGrafana(GamComponent):
             opts=self.child_opts(),
         )
         if args.manage_contents:
+            # pulumiverse-grafana's SDK copies GRAFANA_AUTH from the program's environment
+            # into the provider's inputs, so into the state, where a new token each run
+            # would be a diff; the provider plugin reads it from its own environment.
+            # Keep the run's token the plugin's alone (ADR 0021).
+            os.environ.pop(TOKEN_VARIABLE, None)
             self._contents(
                 grafana.Provider(
                     self.child_name("grafana"),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from components.grafana import PROVISIONER
+from components.grafana import PROVISIONER, TOKEN_VARIABLE
 from infra import naming
 
 MAX_MINUTES = 24 * 60
@@ -115,7 +115,7 @@ def to_github_env(minted: Minted, out: IO[str], env_file: IO[str]) -> None:
     """Mask the key in the job's log, then export GRAFANA_AUTH and GRAFANA_TOKEN (the
     handle, for `revoke`) to the job's later steps."""
     out.write(f"::add-mask::{minted.key}\n")
-    env_file.write(f"GRAFANA_AUTH={minted.key}\nGRAFANA_TOKEN={minted.handle}\n")
+    env_file.write(f"{TOKEN_VARIABLE}={minted.key}\nGRAFANA_TOKEN={minted.handle}\n")
 
 
 def needs_token(stack: str, root: Path) -> str | None:

@@ -158,6 +158,17 @@ def test_the_provider_targets_the_workspace_and_keeps_no_credential_in_the_state
         assert resource.options["provider"].startswith(provider.urn + "::"), resource.name
 
 
+def test_the_runs_token_in_the_environment_never_becomes_a_provider_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK would copy GRAFANA_AUTH into the provider's inputs (and the state); the
+    component leaves it to the provider plugin's environment."""
+    monkeypatch.setenv(grafana.TOKEN_VARIABLE, "glsa_minted_for_this_run")
+    record = run(grafana.GrafanaArgs())
+    assert "auth" not in record.one(PROVIDER).inputs
+    assert "glsa_minted_for_this_run" not in json.dumps([r.inputs for r in record.resources])
+
+
 def test_a_first_deployment_creates_the_workspace_without_its_contents() -> None:
     record = run(grafana.GrafanaArgs(manage_contents=False))
     assert len(record.by_type(WORKSPACE)) == 1
