@@ -190,7 +190,8 @@ def _observability(
 ) -> ObservabilityStack | None:
     """Managed Prometheus, the SLO rules, the alert topics, alarms, X-Ray and Grafana
     (ADR 0012, 0017): before the cluster services, whose collector writes to it. Grafana
-    searches the stack's log store (`log_search`, admitted and mapped here)."""
+    searches the stack's log store (`log_search`): admitted to it here, mapped to
+    `readall` with the store's documents (`_cluster_services`; ADR 0021)."""
     obs = settings.observability
     if not obs.enabled:
         return None
