@@ -13,7 +13,10 @@ own service account with its own Pod Identity role (ADR 0009), least privilege:
   `k8s.io/cluster-autoscaler/<cluster>: owned`);
 - metrics-server: no AWS access, so no role;
 - the AWS Distro for OpenTelemetry collector: metrics to Amazon Managed Prometheus (when
-  a workspace is given) and traces to X-Ray;
+  a workspace is given: OTLP, the workload pods' metrics port, each node's kubelet and
+  kube-state-metrics, ADR 0022) and traces to X-Ray;
+- kube-state-metrics, when there is a workspace: only the collectors and the series
+  `observability/metrics.yaml` lists; no AWS access, so no role;
 - Fluent Bit: container logs to a CloudWatch log group it may only write to, with
   retention and its own key, and, when a log store is given (`LogShipping`), to that
   OpenSearch domain too (SigV4, `gam-logs-*` daily indices; ADR 0018), its role
@@ -41,6 +44,14 @@ from components.base import GamComponent, validate
 from components.eks import SYSTEM_TOLERATION, EksCluster
 from components.eks_spec import group_labels
 from components.log_search_documents import MERGE_LOG_KEY
+from components.metrics_catalog import (
+    KUBE_STATE_METRICS,
+    KUBELET,
+    WORKLOADS,
+    MetricsCatalog,
+    ksm_collectors,
+)
+from components.metrics_catalog import load as load_metrics
 from components.tags import problems as tag_problems
 from components.values import CACHE_UPSTREAMS, CREDENTIALED_UPSTREAMS, LOG_RETENTION_DAYS
 
@@ -73,6 +84,9 @@ CHARTS: Mapping[str, Chart] = {
         "https://open-telemetry.github.io/opentelemetry-helm-charts",
     ),
     "fluent-bit": Chart("aws-for-fluent-bit", "0.1.35", "https://aws.github.io/eks-charts"),
+    "kube-state-metrics": Chart(
+        "kube-state-metrics", "8.4.0", "https://prometheus-community.github.io/helm-charts"
+    ),
 }
 SECRET_STORE = "aws-secrets-manager"
 # Where they run: the system nodes.
@@ -89,6 +103,8 @@ class Image:
     upstream: str
     repository: str
     tag: str | None = None
+    registry_apart: bool = False
+    """The chart composes `<registry>/<repository>`: the host goes in `registry`."""
 
 
 # Every image each pinned chart runs with these values (read from the chart's values.yaml
@@ -110,6 +126,10 @@ IMAGES: Mapping[str, tuple[Image, ...]] = {
         Image(("image",), "ecr-public", "aws-observability/aws-otel-collector", "v0.46.0"),
     ),
     "fluent-bit": (Image(("image",), "ecr-public", "aws-observability/aws-for-fluent-bit"),),
+    # `image.registry` + `/` + `image.repository` (its _helpers.tpl), tag v<appVersion>
+    "kube-state-metrics": (
+        Image(("image",), "k8s", "kube-state-metrics/kube-state-metrics", registry_apart=True),
+    ),
 }
 
 
@@ -117,8 +137,18 @@ def image_block(image: Image, prefixes: Mapping[str, str]) -> dict[str, str]:
     """The chart values of one image: through the cache when it caches the upstream
     (`prefixes`: `ImageCache.image_prefixes`), else from the upstream registry."""
     host = prefixes.get(image.upstream, CACHE_UPSTREAMS[image.upstream])
-    block = {"repository": f"{host}/{image.repository}"}
+    block = (
+        {"registry": host, "repository": image.repository}
+        if image.registry_apart
+        else {"repository": f"{host}/{image.repository}"}
+    )
     return block | ({"tag": image.tag} if image.tag else {})
+
+
+def image_reference(block: Mapping[str, Any]) -> str:
+    """Where the chart pulls an image block's image from (without its tag)."""
+    registry = block.get("registry")
+    return f"{registry}/{block['repository']}" if registry else str(block["repository"])
 
 
 def image_values(key: str, prefixes: Mapping[str, str]) -> dict[str, Any]:
@@ -189,7 +219,8 @@ class ClusterServicesArgs:
 
     scrape_namespaces: Sequence[str] = ()
     """Namespaces whose pods the collector scrapes for Prometheus metrics (their container
-    port named `metrics`), when there is a workspace."""
+    port named `metrics`), when there is a workspace; the kubelets and kube-state-metrics
+    are scraped whenever there is one."""
     log_shipping: LogShipping | None = None
     """Also ship the container logs to this OpenSearch domain. Default: CloudWatch only."""
 
@@ -247,33 +278,113 @@ def _document(*statements: Mapping[str, Any]) -> str:
 COLLECTOR_LABELS = {"app.kubernetes.io/instance": "adot-collector"}
 
 
-def scrape_config(namespaces: Sequence[str]) -> dict[str, Any]:
-    """Prometheus scrape configuration: the pods of `namespaces` that expose a container
-    port named `metrics`, every 30 s, labelled with their namespace and pod."""
+# The service account's token and the cluster's CA, mounted into the collector's pods.
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+SCRAPE_INTERVAL = "30s"
+# kube-state-metrics' Service (the chart names it after the release) and port.
+KSM_PORT = 8080
+KSM_TARGET = f"kube-state-metrics.{NAMESPACE}.svc:{KSM_PORT}"
+# Nodes' and containers' usage from the kubelet, rather than from node-exporter, which is a
+# privileged daemon set with the host's mounts (ADR 0022).
+KUBELET_PATH = "/metrics/resource"
+
+
+def scrape_config(
+    namespaces: Sequence[str], catalog: MetricsCatalog | None = None
+) -> dict[str, Any]:
+    """Prometheus scrape configuration, every 30 s, one job per source of `catalog`
+    (`observability/metrics.yaml`):
+
+    - `workloads`: the pods of `namespaces` that expose a container port named
+      `metrics`, labelled with their namespace and pod (none without namespaces);
+    - `kubelet`: each node's kubelet on its HTTPS port, `/metrics/resource`, as the
+      collector's service account, its certificate verified against the cluster's CA,
+      labelled with the node, keeping only the names the catalog lists;
+    - `kube-state-metrics`: its Service (it exports only the listed names itself)."""
+    catalog = catalog or load_metrics()
+    jobs = []
+    if namespaces:
+        jobs.append(_workloads_job(namespaces))
+    jobs.append(
+        {
+            "job_name": KUBELET,
+            "scrape_interval": SCRAPE_INTERVAL,
+            "scheme": "https",
+            "metrics_path": KUBELET_PATH,
+            "kubernetes_sd_configs": [{"role": "node"}],
+            "authorization": {"credentials_file": f"{SERVICE_ACCOUNT_DIR}/token"},
+            "tls_config": {
+                "ca_file": f"{SERVICE_ACCOUNT_DIR}/ca.crt",
+                "insecure_skip_verify": False,
+            },
+            "relabel_configs": [
+                {"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"}
+            ],
+            "metric_relabel_configs": [
+                {
+                    "source_labels": ["__name__"],
+                    "regex": "|".join(catalog.job(KUBELET)),
+                    "action": "keep",
+                }
+            ],
+        }
+    )
+    jobs.append(
+        {
+            "job_name": KUBE_STATE_METRICS,
+            "scrape_interval": SCRAPE_INTERVAL,
+            "static_configs": [{"targets": [KSM_TARGET]}],
+        }
+    )
+    return {"scrape_configs": jobs}
+
+
+def _workloads_job(namespaces: Sequence[str]) -> dict[str, Any]:
     meta = "__meta_kubernetes_pod_"
     return {
-        "scrape_configs": [
+        "job_name": WORKLOADS,
+        "scrape_interval": SCRAPE_INTERVAL,
+        "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": list(namespaces)}}],
+        "relabel_configs": [
             {
-                "job_name": "workloads",
-                "scrape_interval": "30s",
-                "kubernetes_sd_configs": [
-                    {"role": "pod", "namespaces": {"names": list(namespaces)}}
-                ],
-                "relabel_configs": [
-                    {
-                        "source_labels": [f"{meta}container_port_name"],
-                        "regex": "metrics",
-                        "action": "keep",
-                    },
-                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-                    {"source_labels": [f"{meta}name"], "target_label": "pod"},
-                    {
-                        "source_labels": [f"{meta}label_app_kubernetes_io_name"],
-                        "target_label": "job",
-                    },
-                ],
-            }
-        ]
+                "source_labels": [f"{meta}container_port_name"],
+                "regex": "metrics",
+                "action": "keep",
+            },
+            {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+            {"source_labels": [f"{meta}name"], "target_label": "pod"},
+            {
+                "source_labels": [f"{meta}label_app_kubernetes_io_name"],
+                "target_label": "job",
+            },
+        ],
+    }
+
+
+def collector_rules(namespaces: Sequence[str]) -> list[dict[str, Any]]:
+    """The collector's cluster role for `scrape_config(namespaces)`: discover the nodes and
+    read their kubelets' metrics (`nodes/metrics`: the kubelet authorizes `/metrics/*`
+    as that subresource; not `nodes/proxy`, which would reach every kubelet API), and
+    watch the pods when it scrapes workloads. kube-state-metrics is a static target."""
+    rules: list[dict[str, Any]] = [
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list", "watch"]},
+        {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
+    ]
+    if namespaces:
+        rules.append({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]})
+    return rules
+
+
+def kube_state_metrics_values(catalog: MetricsCatalog | None = None) -> dict[str, Any]:
+    """kube-state-metrics with only the collectors (resources) the catalog's names need,
+    exporting only those names; its ClusterRole follows the collectors (the chart's)."""
+    names = (catalog or load_metrics()).job(KUBE_STATE_METRICS)
+    return {
+        "collectors": ksm_collectors(names),
+        "metricAllowlist": list(names),
+        "service": {"port": KSM_PORT},
+        "prometheusScrape": False,  # the collector scrapes it by name, not by annotation
+        **ON_SYSTEM,
     }
 
 
@@ -465,6 +576,8 @@ class ClusterServices(GamComponent):
             role=("cluster-autoscaler", self._autoscaler_policy()),
         )
         self._release("metrics-server", {"replicas": 2, **ON_SYSTEM})
+        if args.prometheus_workspace_id is not None:  # its series have nowhere to go else
+            self._release("kube-state-metrics", kube_state_metrics_values())
         self._release(
             "adot-collector",
             self._collector_values(),
@@ -610,16 +723,11 @@ class ClusterServices(GamComponent):
             }
         receivers: dict[str, Any] = {}
         scraping: dict[str, Any] = {}
-        if "metrics" in pipelines and self._args.scrape_namespaces:
-            receivers["prometheus"] = {"config": scrape_config(self._args.scrape_namespaces)}
+        if "metrics" in pipelines:
+            namespaces = self._args.scrape_namespaces
+            receivers["prometheus"] = {"config": scrape_config(namespaces)}
             pipelines["metrics"]["receivers"].append("prometheus")
-            # kubernetes_sd with role pod: watch the pods, nothing else
-            scraping["clusterRole"] = {
-                "create": True,
-                "rules": [
-                    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
-                ],
-            }
+            scraping["clusterRole"] = {"create": True, "rules": collector_rules(namespaces)}
         return {
             "mode": "deployment",
             "command": {"name": "awscollector"},

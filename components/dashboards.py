@@ -5,9 +5,10 @@ them), provisioned as they are by `components.grafana`. Their queries name the d
 sources by the uids below, which the component gives the data sources it creates.
 
 A Prometheus query may read only what is produced: the SLO rules' recorded series
-(`components.slo`), the SLI metrics of the catalog, and the names the collectors
-remote-write (`observability/metrics.yaml`, one list per source). `known_metrics` is
-that set; `tests/test_dashboards.py` parses every query and checks it against it.
+(`components.slo`), the SLI metrics of the catalog, and the names the collector
+remote-writes (`observability/metrics.yaml`, one list per scrape job, read by
+`components.metrics_catalog`). `known_metrics` is that set; `tests/test_dashboards.py`
+parses every query and checks it against it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from components import slo
+from components import metrics_catalog, slo
 
 ROOT = Path(__file__).resolve().parent.parent / "observability"
 DASHBOARD_DIR = ROOT / "dashboards"
-METRICS_FILE = ROOT / "metrics.yaml"
+METRICS_FILE = metrics_catalog.METRICS_FILE
 DASHBOARDS = (
     "pipeline-health",
     "model-convergence",
@@ -37,7 +36,6 @@ XRAY_UID = "gam-xray"
 OPENSEARCH_UID = "gam-opensearch"
 DATASOURCE_UIDS = (PROMETHEUS_UID, CLOUDWATCH_UID, XRAY_UID, OPENSEARCH_UID)
 UID_MAX = 40  # Grafana's limit on a dashboard uid
-HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
 # Grafana's own interval variables, as a range they stand for when a query is parsed.
 GRAFANA_RANGES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1d"}
 
@@ -53,11 +51,8 @@ def load_all(folder: Path = DASHBOARD_DIR) -> dict[str, dict[str, Any]]:
 
 
 def collector_metrics(path: Path = METRICS_FILE) -> set[str]:
-    """Every series name the collectors produce (histograms with their suffixes)."""
-    document = yaml.safe_load(path.read_text())
-    names = {n for names in document["sources"].values() for n in names}
-    histograms = set(document.get("histograms") or ())
-    return names | {f"{h}{s}" for h in histograms & names for s in HISTOGRAM_SUFFIXES}
+    """Every series name the collector produces (histograms with their suffixes)."""
+    return metrics_catalog.load(path).produced()
 
 
 def rule_metrics(slos: Iterable[slo.Slo]) -> set[str]:

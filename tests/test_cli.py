@@ -241,7 +241,7 @@ def test_an_exemption_with_its_reason_shows_in_the_report(tmp_path: Path) -> Non
 
 def _copy_of_the_project(target: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", ".venv", ".tools", ".git", "*.json.tmp")
-    for name in ("infra", "components", "stacks", "policies"):
+    for name in ("infra", "components", "stacks", "observability", "policies"):
         shutil.copytree(ROOT / name, target / name, ignore=ignore)
     for path in ROOT.glob("Pulumi*.yaml"):
         shutil.copy(path, target / path.name)

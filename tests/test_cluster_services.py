@@ -11,10 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components import metrics_catalog
 from components.cluster_services import (
     CHARTS,
     IMAGES,
+    KSM_TARGET,
+    ON_SYSTEM,
+    collector_rules,
+    image_reference,
     image_values,
+    kube_state_metrics_values,
     load_balancer_controller_policy,
     scrape_config,
     uncached,
@@ -114,8 +120,21 @@ def test_the_autoscaler_scales_only_this_clusters_groups(stack_records: dict[str
     }
 
 
+CATALOG = metrics_catalog.load()
+
+
+def jobs(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {job["job_name"]: job for job in config["scrape_configs"]}
+
+
+def collector_values(record: Record) -> dict[str, Any]:
+    (collector,) = [r for r in record.by_type(RELEASE) if r.name.endswith("adot-collector")]
+    values: dict[str, Any] = collector.plain_inputs()["values"]
+    return values
+
+
 def test_the_collector_scrapes_only_the_metrics_ports_of_the_given_namespaces() -> None:
-    (job,) = scrape_config(["gam-api", "gam-workers"])["scrape_configs"]
+    job = jobs(scrape_config(["gam-api", "gam-workers"], CATALOG))["workloads"]
     assert job["kubernetes_sd_configs"] == [
         {"role": "pod", "namespaces": {"names": ["gam-api", "gam-workers"]}}
     ]
@@ -132,23 +151,115 @@ def test_the_collector_scrapes_only_the_metrics_ports_of_the_given_namespaces() 
     }
 
 
+def test_the_collector_scrapes_each_kubelets_resource_metrics_verifying_its_certificate() -> None:
+    job = jobs(scrape_config(["gam-api"], CATALOG))["kubelet"]
+    assert job["kubernetes_sd_configs"] == [{"role": "node"}]  # <InternalIP>:10250
+    assert (job["scheme"], job["metrics_path"]) == ("https", "/metrics/resource")
+    account = "/var/run/secrets/kubernetes.io/serviceaccount"
+    assert job["authorization"] == {"credentials_file": f"{account}/token"}
+    assert job["tls_config"] == {"ca_file": f"{account}/ca.crt", "insecure_skip_verify": False}
+    assert job["relabel_configs"] == [
+        {"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"}
+    ]
+    (keep,) = job["metric_relabel_configs"]
+    assert (keep["source_labels"], keep["action"]) == (["__name__"], "keep")
+    assert set(keep["regex"].split("|")) == set(CATALOG.job("kubelet"))
+
+
+@given(
+    st.sets(st.sampled_from(["node_cpu_usage_seconds_total", "a_b", "x", "up_total"]), min_size=1)
+)
+def test_the_kubelet_job_keeps_exactly_the_names_the_catalog_lists(names: set[str]) -> None:
+    catalog = metrics_catalog.MetricsCatalog(
+        sources={"kubelet": tuple(sorted(names))}, every_job=("up",), histograms=()
+    )
+    (keep,) = jobs(scrape_config([], catalog))["kubelet"]["metric_relabel_configs"]
+    pattern = re.compile(f"^(?:{keep['regex']})$")  # Prometheus anchors the regex
+    candidates = names | {"node_cpu_usage_seconds", "a_b_c", "xx", "up"}
+    assert {n for n in candidates if pattern.match(n)} == names
+
+
+def test_without_workload_namespaces_the_collector_still_scrapes_the_cluster_but_not_pods() -> None:
+    assert set(jobs(scrape_config([], CATALOG))) == {"kubelet", "kube-state-metrics"}
+    assert all("pods" not in rule["resources"] for rule in collector_rules([]))
+
+
+def test_kube_state_metrics_is_a_static_target_the_collector_needs_no_rights_for() -> None:
+    job = jobs(scrape_config([], CATALOG))["kube-state-metrics"]
+    assert job["static_configs"] == [{"targets": [KSM_TARGET]}]
+    port = kube_state_metrics_values(CATALOG)["service"]["port"]
+    assert f"kube-state-metrics.kube-system.svc:{port}" == KSM_TARGET
+
+
+def test_the_collectors_cluster_role_reads_node_metrics_but_never_proxies_to_a_kubelet() -> None:
+    rules = collector_rules(["gam-api"])
+    assert rules == [
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list", "watch"]},
+        {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
+    ]
+    granted = {r for rule in rules for r in rule["resources"]}
+    assert "nodes/proxy" not in granted and not any("*" in r for r in granted)
+
+
+def test_kube_state_metrics_runs_only_the_collectors_and_exports_only_the_series_listed() -> None:
+    values = kube_state_metrics_values(CATALOG)
+    names = CATALOG.job("kube-state-metrics")
+    assert values["metricAllowlist"] == list(names)
+    assert values["collectors"] == ["deployments", "nodes", "pods"]
+    assert values["nodeSelector"] == ON_SYSTEM["nodeSelector"]
+    assert values["tolerations"] == ON_SYSTEM["tolerations"]
+    assert values["prometheusScrape"] is False
+
+
+def test_kube_state_metrics_pulls_from_registry_k8s_io_through_the_cache() -> None:
+    assert image_values("kube-state-metrics", {})["image"] == {
+        "registry": "registry.k8s.io",
+        "repository": "kube-state-metrics/kube-state-metrics",
+    }
+    block = image_values("kube-state-metrics", {"k8s": f"{PREFIX}/k8s"})["image"]
+    assert image_reference(block) == f"{PREFIX}/k8s/kube-state-metrics/kube-state-metrics"
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_collector_sends_scraped_workload_metrics_to_the_workspace_and_may_only_watch_pods(
+def test_the_collector_sends_what_it_scrapes_to_the_workspace_with_only_the_rights_it_needs(
     stack_records: dict[str, Record], stack: str
 ) -> None:
     record = stack_records[stack]
-    (collector,) = [r for r in record.by_type(RELEASE) if r.name.endswith("adot-collector")]
-    values = collector.plain_inputs()["values"]
+    values = collector_values(record)
     metrics = values["config"]["service"]["pipelines"]["metrics"]
     assert metrics["receivers"] == ["otlp", "prometheus"]
     assert metrics["exporters"] == ["prometheusremotewrite"]
     namespaces = sorted(record.masked_outputs()["workloadNamespaces"].values())
-    (job,) = values["config"]["receivers"]["prometheus"]["config"]["scrape_configs"]
-    assert sorted(job["kubernetes_sd_configs"][0]["namespaces"]["names"]) == namespaces
-    assert values["clusterRole"] == {
-        "create": True,
-        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
-    }
+    found = jobs(values["config"]["receivers"]["prometheus"]["config"])
+    assert sorted(found["workloads"]["kubernetes_sd_configs"][0]["namespaces"]["names"]) == (
+        namespaces
+    )
+    assert values["clusterRole"] == {"create": True, "rules": collector_rules(namespaces)}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_source_of_the_metrics_list_is_a_job_the_stacks_collector_runs(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    """observability/metrics.yaml is the contract the dashboards are checked against: in
+    every stack, each of its sources is scraped, with the names it lists."""
+    record = stack_records[stack]
+    found = jobs(collector_values(record)["config"]["receivers"]["prometheus"]["config"])
+    assert set(CATALOG.sources) <= set(found)
+    (keep,) = found["kubelet"]["metric_relabel_configs"]
+    assert set(keep["regex"].split("|")) == set(CATALOG.job("kubelet"))
+    (ksm,) = [
+        r.plain_inputs() for r in record.by_type(RELEASE) if r.name.endswith("kube-state-metrics")
+    ]
+    assert ksm["values"]["metricAllowlist"] == list(CATALOG.job("kube-state-metrics"))
+    assert found["kube-state-metrics"]["static_configs"] == [
+        {
+            "targets": [
+                f"{ksm['name']}.{ksm['namespace']}.svc:{int(ksm['values']['service']['port'])}"
+            ]
+        }
+    ]
 
 
 # --- images through the pull-through cache (ADR 0006) -------------------------------------
@@ -161,10 +272,11 @@ CACHED = st.sets(st.sampled_from(list(CACHE_UPSTREAMS))).map(
 
 
 def repositories(values: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """Every `repository` in chart values, with the dotted path of its block."""
+    """Every image block in chart values (where it pulls from), with the dotted path of
+    its block."""
     if isinstance(values, Mapping):
         if isinstance(values.get("repository"), str):
-            yield ".".join(path), values["repository"]
+            yield ".".join(path), image_reference(values)
         for key, value in values.items():
             yield from repositories(value, (*path, key))
 
@@ -196,7 +308,7 @@ def test_an_image_comes_through_the_cache_exactly_when_it_caches_the_upstream(
             for name in image.path:
                 block = block[name]
             host = prefixes.get(image.upstream, CACHE_UPSTREAMS[image.upstream])
-            assert block["repository"] == f"{host}/{image.repository}"
+            assert image_reference(block) == f"{host}/{image.repository}"
             assert (key in uncached(prefixes).get(image.upstream, [])) == (
                 image.upstream not in prefixes
             )

@@ -9,7 +9,7 @@ from typing import Any
 import promql_parser
 import pytest
 
-from components import dashboards
+from components import dashboards, metrics_catalog
 from tests.test_settings_observability import default_catalog
 
 KNOWN = dashboards.known_metrics(default_catalog())
@@ -148,3 +148,17 @@ def test_grafana_interval_variables_are_read_as_ranges() -> None:
         ]
     }
     assert dashboards.prometheus_queries(document) == [("T", "rate(up[5m])")]
+
+
+def test_every_series_scraped_from_the_cluster_is_read_by_a_dashboard() -> None:
+    """Ingestion is billed per sample: the kubelet's and kube-state-metrics' series the
+    collector keeps (observability/metrics.yaml) are only those a dashboard reads."""
+    catalog = metrics_catalog.load()
+    read = {
+        name
+        for document in DASHBOARDS.values()
+        for _, expr in dashboards.prometheus_queries(document)
+        for name in metrics_read(expr)
+    }
+    for job in (metrics_catalog.KUBELET, metrics_catalog.KUBE_STATE_METRICS):
+        assert set(catalog.job(job)) <= read, job
