@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -42,7 +42,7 @@ import pulumi_kubernetes as k8s
 from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.eks import SYSTEM_TOLERATION, EksCluster
-from components.eks_spec import group_labels
+from components.eks_spec import AUTOSCALER_TAGS, group_labels
 from components.log_search_documents import MERGE_LOG_KEY
 from components.metrics_catalog import (
     KUBE_STATE_METRICS,
@@ -73,7 +73,7 @@ CHARTS: Mapping[str, Chart] = {
     ),
     "external-secrets": Chart("external-secrets", "0.20.4", "https://charts.external-secrets.io"),
     "cluster-autoscaler": Chart(
-        "cluster-autoscaler", "9.50.1", "https://kubernetes.github.io/autoscaler"
+        "cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler"
     ),
     "metrics-server": Chart(
         "metrics-server", "3.13.0", "https://kubernetes-sigs.github.io/metrics-server/"
@@ -143,6 +143,14 @@ def image_block(image: Image, prefixes: Mapping[str, str]) -> dict[str, str]:
         else {"repository": f"{host}/{image.repository}"}
     )
     return block | ({"tag": image.tag} if image.tag else {})
+
+
+def images_of(key: str, kubernetes_version: str) -> tuple[Image, ...]:
+    """The images chart `key` runs on a cluster of `kubernetes_version`: `IMAGES`, but the
+    autoscaler's tag follows the cluster's minor (`eks_spec.AUTOSCALER_TAGS`)."""
+    if key != "cluster-autoscaler":
+        return tuple(IMAGES[key])
+    return tuple(replace(i, tag=AUTOSCALER_TAGS[kubernetes_version]) for i in IMAGES[key])
 
 
 def image_reference(block: Mapping[str, Any]) -> str:
@@ -629,9 +637,10 @@ class ClusterServices(GamComponent):
     def _with_images(self, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """`values` with each image block of the chart set (`image_block`), through the
         cache when there is one."""
-        merged = _copy_along(values, [i.path for i in IMAGES[key]])
+        images = images_of(key, self._args.cluster.kubernetes_version)
+        merged = _copy_along(values, [i.path for i in images])
         prefixes = self._args.image_prefixes
-        for image in IMAGES[key]:
+        for image in images:
             block: pulumi.Input[dict[str, str]] = image_block(image, {})
             if prefixes is not None:
                 block = pulumi.Output.from_input(prefixes).apply(partial(image_block, image))

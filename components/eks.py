@@ -216,6 +216,7 @@ class EksCluster(GamComponent):
         super().__init__(TYPE_TOKEN, name, args.tags, opts)
         self._args = args
         self._account = Account(self)
+        self.kubernetes_version = args.kubernetes_version
 
         secrets_key = args.secrets_key_arn or self._secrets_key().arn
         log_group = self._control_plane_logs()

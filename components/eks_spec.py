@@ -24,6 +24,16 @@ KUBERNETES_VERSIONS: Mapping[str, str] = {
     "1.34": "2026-12-02",
     "1.35": "2027-03-27",
 }
+# Cluster Autoscaler's minor follows the cluster's (its compatibility rule): the image
+# tag per Kubernetes minor, each the newest patch release of that minor (kubernetes/
+# autoscaler tags `cluster-autoscaler-1.x.y`, read 2026-12-02). The pinned chart
+# (`cluster_services.CHARTS`) runs whichever the cluster's version names.
+AUTOSCALER_TAGS: Mapping[str, str] = {
+    "1.32": "v1.32.7",
+    "1.33": "v1.33.6",
+    "1.34": "v1.34.5",
+    "1.35": "v1.35.2",
+}
 READ_ADDON_VERSIONS = (
     "aws eks describe-addon-versions --kubernetes-version <version> --addon-name <add-on>"
 )

@@ -25,6 +25,7 @@ from components.cluster_services import (
     scrape_config,
     uncached,
 )
+from components.eks_spec import AUTOSCALER_TAGS, KUBERNETES_VERSIONS
 from components.values import CACHE_UPSTREAMS
 from gam_offline.records import Record
 from tests.support import STACKS
@@ -370,3 +371,25 @@ def test_the_load_balancer_controller_calls_no_api_without_an_endpoint(
         "wafv2",
         "iam",
     }
+
+
+def test_there_is_an_autoscaler_of_the_same_minor_for_every_kubernetes_version() -> None:
+    assert set(AUTOSCALER_TAGS) == set(KUBERNETES_VERSIONS)
+    for minor, tag in AUTOSCALER_TAGS.items():
+        assert re.fullmatch(rf"v{re.escape(minor)}\.\d+", tag), (minor, tag)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_autoscaler_runs_the_minor_of_its_cluster(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    record = stack_records[stack]
+    (cluster,) = record.by_type("aws:eks/cluster:Cluster")
+    version = cluster.plain_inputs()["version"]
+    (autoscaler,) = [
+        r.plain_inputs()
+        for r in record.by_type(RELEASE)
+        if r.plain_inputs()["name"] == "cluster-autoscaler"
+    ]
+    assert autoscaler["values"]["image"]["tag"] == AUTOSCALER_TAGS[version]
+    assert autoscaler["values"]["image"]["repository"].endswith("/autoscaling/cluster-autoscaler")
