@@ -15,13 +15,17 @@ of prefix /p (16 <= p <= 20):
             piece 0               egress subnets  /28, AZ 0..2 (NAT gateways only)
             piece 1               transit subnets /28, AZ 0..2 (transit gateway
                                   attachment, as AWS recommends)
-            pieces 2, 3           spare, for a tier not yet planned
+            piece 2, cut in four  runner subnets /p+8, AZ 0..2 (the deploy runner's
+                                  CodeBuild builds: ADR 0020)
+            piece 3               spare, for a tier not yet planned
 
 A /16 gives /18 private and /22 small subnets; a /20 gives /22 and /26 (the
 smallest tier subnet stays well above AWS's /28 minimum). Egress and transit
 subnets are /28 whatever the VPC's size: a NAT gateway or an attachment takes one
 address per AZ. They came from the spare block after the first three tiers, so
-adding them renumbered nothing.
+adding them renumbered nothing; so did the runner tier after them (a /24 in a /16, a
+/28 in a /20: one address per concurrent build, at most 20, and spares for the network
+interfaces CodeBuild has not yet released).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-TIERS = ("public", "private", "data", "firewall", "egress", "transit")
+TIERS = ("public", "private", "data", "firewall", "egress", "transit", "runner")
 MIN_AZS = 2
 MAX_AZS = 3
 LARGEST_PREFIX = 16  # the largest VPC AWS allows
@@ -37,6 +41,7 @@ SMALLEST_PREFIX = 20  # the smallest VPC this plan fits (its small subnets are /
 PRIVATE_BITS = 2  # a private subnet is a quarter of the VPC
 SMALL_BITS = 6  # a public, data or firewall subnet is a 64th of it
 EDGE_PREFIX = 28  # an egress (NAT) or transit gateway subnet: AWS's smallest subnet
+RUNNER_BITS = 8  # a runner subnet is a 256th of the VPC: a quarter of spare piece 2
 _SMALL_BLOCK_BITS = 4  # quarter 3 is cut into four blocks of /p+4, one per small tier
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -53,6 +58,7 @@ class Plan:
     firewall: tuple[str, ...]
     egress: tuple[str, ...]
     transit: tuple[str, ...]
+    runner: tuple[str, ...]
 
     def tier(self, name: str) -> tuple[str, ...]:
         if name not in TIERS:
@@ -136,6 +142,7 @@ def plan(vpc_cidr: str, az_count: int) -> Plan:
     private = first(quarters[:MAX_AZS])
     spare = list(blocks[3].subnets(prefixlen_diff=small_diff))
     egress, transit = (first(list(piece.subnets(new_prefix=EDGE_PREFIX))) for piece in spare[:2])
+    runner = first(list(spare[2].subnets(prefixlen_diff=RUNNER_BITS - SMALL_BITS)))
     return Plan(
         vpc_cidr=vpc_cidr,
         public=public,
@@ -144,4 +151,5 @@ def plan(vpc_cidr: str, az_count: int) -> Plan:
         firewall=firewall,
         egress=egress,
         transit=transit,
+        runner=runner,
     )

@@ -6,7 +6,8 @@ reachable. A job asks for the runner with the label `runner_label(project)`; Git
 the `workflow_job` event to the project's webhook, which starts a build that registers
 an ephemeral runner, takes that one job and ends.
 
-- In the private subnets, with a security group of its own that admits nothing and lets
+- In subnets of its own (the network's runner tier, whose egress the firewall lets reach
+  GitHub), with a security group of its own that admits nothing and lets
   out TCP 443 only; the cluster admits it with `EksCluster.admit_api`.
 - The service role holds what a VPC build needs and nothing else: its own log group,
   the network interfaces CodeBuild documents for VPC builds (creating the interface
@@ -89,8 +90,9 @@ class DeployRunnerArgs:
     """Required. The VPC (`Networking.vpc_id`)."""
 
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Required. The private subnets (`Networking.private_subnet_ids`): egress through the
-    NAT gateways (and the firewall, where there is one)."""
+    """Required. The runner's own subnets (`Networking.runner_subnet_ids`): egress through
+    the NAT gateways, and the firewall where there is one, which passes the runner's names
+    from these subnets only (ADR 0020)."""
 
     repository_url: str
     """Required. The GitHub repository whose workflows use the runner,
@@ -215,7 +217,7 @@ def service_policy(
 
 
 class DeployRunner(GamComponent):
-    """A CodeBuild-hosted GitHub Actions runner in the VPC's private subnets."""
+    """A CodeBuild-hosted GitHub Actions runner in the VPC's runner subnets."""
 
     project_name: pulumi.Output[str]
     label: str

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 import pulumi
 import pulumi_aws as aws
 
-from components import cidr
+from components import cidr, runner_egress
 from components.account import Account, customer_key
 from components.base import GamComponent, validate
 from components.tags import problems as tag_problems
@@ -162,6 +162,18 @@ class NetworkingArgs:
     wildcard may cover a multi-tenant suffix (`components.values.MULTI_TENANT_SUFFIXES`).
     Every other egress is dropped: other protocols, other TCP ports, other names."""
 
+    runner_subnets: bool = False
+    """Create the runner tier: one subnet per AZ for the deploy runner (ADR 0020), routed
+    like the private tier (the firewall endpoint of its AZ, then the NAT) and reaching the
+    same endpoints. Requires nat_gateways other than "none". Default False (its CIDRs
+    stay reserved)."""
+
+    runner_allowed_domains: tuple[str, ...] = ()
+    """The names the runner tier alone may reach over TLS, beside egress_allowed_domains
+    (requires network_firewall and runner_subnets, and then at least one). A rule group
+    passes them from the runner subnets' CIDRs only, before the allow-list
+    (`components.runner_egress`). Default: none."""
+
     protect: bool = False
     """Protect the stateful children (the created KMS keys, and the log groups that hold
     audit evidence, which are also retained on delete) from deletion, and turn on the
@@ -199,7 +211,7 @@ def problems(args: NetworkingArgs) -> list[str]:
         f"transit_gateway_routes: {p}"
         for p in cidr.route_problems(args.vpc_cidr, args.transit_gateway_routes)
     ]
-    return found + _firewall_problems(args)
+    return found + _firewall_problems(args) + _runner_problems(args)
 
 
 def _endpoint_problems(services: tuple[str, ...]) -> list[str]:
@@ -272,6 +284,23 @@ def _firewall_problems(args: NetworkingArgs) -> list[str]:
     return found
 
 
+def _runner_problems(args: NetworkingArgs) -> list[str]:
+    found = []
+    if args.runner_subnets and args.nat_gateways == "none":
+        found.append(
+            "runner_subnets=True needs a way out: set nat_gateways to 'single' or 'per-az'"
+        )
+    domains = args.runner_allowed_domains
+    if args.network_firewall and args.runner_subnets:
+        found += [f"runner_allowed_domains {p}" for p in runner_egress.domain_problems(domains)]
+    elif domains:
+        found.append(
+            "runner_allowed_domains only take effect with network_firewall=True and "
+            "runner_subnets=True; turn both on or remove the domains"
+        )
+    return found
+
+
 class Networking(GamComponent):
     """A VPC with public, private and data tiers over 2-3 AZs, secure by default."""
 
@@ -279,9 +308,12 @@ class Networking(GamComponent):
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
     data_subnet_ids: pulumi.Output[list[str]]
+    runner_subnet_ids: pulumi.Output[list[str]] | None
+    """The runner tier's subnets in AZ order (None without `runner_subnets`)."""
     route_table_ids: pulumi.Output[dict[str, list[str]]]
     """Per tier in AZ order: "public", "private", "data", and "egress" (with NAT gateways),
-    "firewall" (with the firewall), "transit" (with a transit gateway) when they exist."""
+    "firewall" (with the firewall), "transit" (with a transit gateway), "runner" (with
+    runner subnets) when they exist."""
     endpoint_security_group_id: pulumi.Output[str]
     nat_gateway_ids: list[pulumi.Output[str]]
     """The NAT gateways, one or one per AZ ([] without NAT): what alarms watch."""
@@ -337,11 +369,13 @@ class Networking(GamComponent):
         self._flow_logs(log_key)
         nat_ids = self._nat_gateways(subnets.get("egress", []), igw)
         self.nat_gateway_ids = self._nat_ids
-        firewall_ids = self._firewall(subnets["firewall"], log_key) if args.network_firewall else []
+        firewall_ids = self._firewall(subnets, log_key) if args.network_firewall else []
         self._routes(tables, igw.id, nat_ids, firewall_ids)
         self._data_acl(subnets["data"])
         private_ids = _ids(subnets["private"])
-        endpoint_sg = self._endpoints(private_ids, tables["private"])
+        # the runner tier reaches S3 as the private tier does (the state bucket)
+        s3_tables = tables["private"] + tables.get("runner", [])
+        endpoint_sg = self._endpoints(private_ids, s3_tables)
         if args.transit_gateway_id:
             self._transit_gateway(
                 args.transit_gateway_id, _ids(subnets["transit"]), tables["private"]
@@ -351,6 +385,7 @@ class Networking(GamComponent):
         self.public_subnet_ids = _ids(subnets["public"])
         self.private_subnet_ids = private_ids
         self.data_subnet_ids = _ids(subnets["data"])
+        self.runner_subnet_ids = _ids(subnets["runner"]) if "runner" in subnets else None
         self.route_table_ids = pulumi.Output.all(**{tier: _ids(tables[tier]) for tier in tiers})
         self.endpoint_security_group_id = endpoint_sg.id
         self.register_outputs(
@@ -361,6 +396,7 @@ class Networking(GamComponent):
                 "dataSubnetIds": self.data_subnet_ids,
                 "routeTableIds": self.route_table_ids,
                 "endpointSecurityGroupId": self.endpoint_security_group_id,
+                **({"runnerSubnetIds": self.runner_subnet_ids} if self.runner_subnet_ids else {}),
             }
         )
 
@@ -441,13 +477,18 @@ class Networking(GamComponent):
         firewall_ids: list[pulumi.Output[str]],
     ) -> None:
         """Each tier's way out, per AZ. The data and transit tiers have none: the data tier
-        never leaves the VPC, and traffic from the transit gateway is for the VPC itself."""
+        never leaves the VPC, and traffic from the transit gateway is for the VPC itself.
+        The runner tier leaves as the private tier does."""
+        inspected = [{"vpc_endpoint_id": f} for f in firewall_ids] or [
+            {"nat_gateway_id": n} for n in nat_ids
+        ]
         internet: dict[str, list[dict[str, pulumi.Output[str]]]] = {
             "public": [{"gateway_id": igw_id} for _ in tables["public"]],
             "egress": [{"gateway_id": igw_id} for _ in tables.get("egress", [])],
-            "private": [{"vpc_endpoint_id": f} for f in firewall_ids]
-            or [{"nat_gateway_id": n} for n in nat_ids],
+            "private": inspected,
         }
+        if "runner" in tables:
+            internet["runner"] = inspected
         if firewall_ids:
             internet["firewall"] = [{"nat_gateway_id": n} for n in nat_ids]
         for tier, targets in internet.items():
@@ -461,11 +502,14 @@ class Networking(GamComponent):
         # more specific than the VPC's local route). Only NAT gateways live in egress
         # subnets, so nothing else is steered through the firewall: load balancers in the
         # public tier reach private targets, and hear back, over the local route.
+        returning = [t for t in ("private", "runner") if t in tables]
         for j, endpoint in enumerate(firewall_ids):
             k = self._nat_index(j)
-            destination = self._plan.private[j]
             target = {"vpc_endpoint_id": endpoint}
-            self._route(f"egress-{k}-return-private-{j}", tables["egress"][k], destination, target)
+            for tier in returning:
+                destination = self._plan.tier(tier)[j]
+                role = f"egress-{k}-return-{tier}-{j}"
+                self._route(role, tables["egress"][k], destination, target)
 
     def _route(
         self,
@@ -764,11 +808,36 @@ class Networking(GamComponent):
     # --- firewall ------------------------------------------------------------------
 
     def _firewall(
-        self, subnets: list[aws.ec2.Subnet], key_arn: pulumi.Input[str]
+        self, tiers: Mapping[str, list[aws.ec2.Subnet]], key_arn: pulumi.Input[str]
     ) -> list[pulumi.Output[str]]:
         """AWS Network Firewall on the egress path; returns its endpoint per AZ."""
         nfw = aws.networkfirewall
+        subnets = tiers["firewall"]
         firewall_key = self._firewall_key().arn
+        groups = []
+        if "runner" in tiers:
+            rules = runner_egress.pass_rules(self._plan.runner, self._args.runner_allowed_domains)
+            groups.append(
+                nfw.RuleGroup(
+                    self.child_name("runner-egress"),
+                    type="STATEFUL",
+                    capacity=runner_egress.RULE_CAPACITY,
+                    description="From the deploy runner's subnets only: TLS to the names it needs",
+                    rule_group=nfw.RuleGroupRuleGroupArgs(
+                        rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
+                            rules_string="\n".join(rules)
+                        ),
+                        stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
+                            rule_order="STRICT_ORDER"
+                        ),
+                    ),
+                    encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
+                        type="CUSTOMER_KMS", key_id=firewall_key
+                    ),
+                    tags=self.tags("runner-egress"),
+                    opts=self.child_opts(),
+                )
+            )
         allowlist = nfw.RuleGroup(
             self.child_name("egress-allowlist"),
             type="STATEFUL",
@@ -811,8 +880,10 @@ class Networking(GamComponent):
             tags=self.tags("egress-default-deny"),
             opts=self.child_opts(),
         )
-        # Strict order: the allow-list (TLS SNI / HTTP Host) first, then the default-deny
-        # group for what those rules cannot see. The default actions hold their verdict
+        # Strict order: the runner's source-scoped pass rules (when it has subnets) before
+        # the allow-list, whose generated rules drop every TLS and HTTP flow they do not
+        # pass; then the allow-list (TLS SNI / HTTP Host); then the default-deny group for
+        # what those rules cannot see. The default actions hold their verdict
         # until the application layer is readable (`..._app_layer`): a post-quantum TLS
         # ClientHello spans two TCP segments, and `drop_established` would drop the first,
         # SNI-less one. Established flows that match no pass rule are dropped and alerted.
@@ -833,7 +904,7 @@ class Networking(GamComponent):
                     nfw.FirewallPolicyFirewallPolicyStatefulRuleGroupReferenceArgs(
                         resource_arn=group.arn, priority=priority
                     )
-                    for priority, group in ((1, allowlist), (2, default_deny))
+                    for priority, group in enumerate([*groups, allowlist, default_deny], 1)
                 ],
             ),
             encryption_configuration=nfw.FirewallPolicyEncryptionConfigurationArgs(
@@ -891,6 +962,7 @@ class Networking(GamComponent):
 def _tiers(args: NetworkingArgs) -> list[str]:
     """The tiers this configuration creates subnets in (the plan reserves all of them)."""
     wanted = {
+        "runner": args.runner_subnets,
         "firewall": args.network_firewall,
         "egress": args.nat_gateways != "none",
         "transit": args.transit_gateway_id is not None,

@@ -7,10 +7,12 @@ resolves each next hop as the VPC router does: the route table of the subnet the
 is in, longest prefix match, the local route winning a tie; a firewall endpoint or a NAT
 gateway hands the packet on from its own subnet's table. Network ACLs (stateless, rules
 in number order, first match wins) are checked where a packet leaves and enters a subnet.
-A flow has a protocol, a port and (for web traffic) a host name: at a firewall endpoint
-the firewall's stateful rule groups judge it in strict order (the allow-list's generated
-rules for HTTP Host / TLS SNI, then the Suricata rules of the other groups), and the
-policy's default action where nothing matches.
+A flow has a protocol, a port, (for web traffic) a host name and its source address: at a
+firewall endpoint the firewall's stateful rule groups judge it in strict order (groups
+ahead of the allow-list, such as the deploy runner's source-scoped pass rules; the
+allow-list's generated rules, which decide every HTTP Host / TLS SNI flow; then the
+Suricata rules of the other groups), and the policy's default action where nothing
+matches.
 
 `findings` states the properties the network must have; the tests run it on every stack
 and on broken records, and `gam-infra preview` prints `summary`.
@@ -34,6 +36,9 @@ LOAD_BALANCER_TAG = "kubernetes.io/role/elb"
 # Tiers whose subnets may face the internet: load balancers, and NAT gateways (which
 # accept no connection from outside).
 INTERNET_FACING_TIERS = ("public", "egress")
+# Tiers whose egress must cross the firewall of their AZ when there is one: workloads,
+# and the deploy runner (ADR 0020).
+INSPECTED_TIERS = ("private", "runner")
 MAX_HOPS = 16
 
 Outcome = Literal[
@@ -78,10 +83,17 @@ class Flow:
 WEB = Flow("tcp", 443, "pypi.org")
 
 
+# Application protocols as the model knows them: what a web client speaks to its port.
+APP_PORTS = {"tls": 443, "http": 80}
+
+
 @dataclass(frozen=True)
 class FirewallRule:
-    """One Suricata rule, as far as this model reads it: action, protocol, destination
-    ports (None: any; `negated`: all but these) and `ip_proto` (negated or not)."""
+    """One Suricata rule, as far as this model reads it: action, protocol (an IP protocol,
+    or "tls" / "http": a web flow with a host name to 443 / 80), source CIDRs (None: any),
+    destination ports (None: any; `negated`: all but these), `ip_proto` (negated or not)
+    and the names its SNI / Host content matches (None: any name; ".example.com" is the
+    name and everything under it, Suricata's `dotprefix` form)."""
 
     action: str
     protocol: str
@@ -89,9 +101,20 @@ class FirewallRule:
     negated: bool = False
     ip_proto: int | None = None
     ip_proto_negated: bool = False
+    sources: tuple[Net, ...] | None = None
+    names: tuple[str, ...] | None = None
 
-    def matches(self, flow: Flow) -> bool:
-        if self.protocol != "ip" and PROTOCOLS.get(self.protocol) != flow.number:
+    def matches(self, flow: Flow, source: IPv4 | None = None) -> bool:
+        if self.protocol in APP_PORTS:
+            if flow.host is None or flow.number != PROTOCOLS["tcp"]:
+                return False
+            if flow.port != APP_PORTS[self.protocol]:
+                return False
+        elif self.protocol != "ip" and PROTOCOLS.get(self.protocol) != flow.number:
+            return False
+        if self.sources is not None and not (source and any(source in n for n in self.sources)):
+            return False
+        if self.names is not None and not _allowed(flow.host or "", self.names):
             return False
         if self.ip_proto is not None and (flow.number == self.ip_proto) == self.ip_proto_negated:
             return False
@@ -102,12 +125,33 @@ class FirewallRule:
 
 @dataclass(frozen=True)
 class Firewall:
-    """A firewall's policy in strict order: the allow-list's names (TLS SNI on 443,
-    HTTP Host on 80), the other groups' rules, then the default action."""
+    """A firewall's policy in strict order: the rules of groups ahead of the allow-list
+    (`before`), the allow-list's names (TLS SNI on 443, HTTP Host on 80: its generated
+    rules pass those and drop every other named web flow), the other groups' rules, then
+    the default action."""
 
     allowed_names: tuple[str, ...] = ()
     rules: tuple[FirewallRule, ...] = ()
     default_drop: bool = True
+    before: tuple[FirewallRule, ...] = ()
+
+    def scoped_names(self, source: IPv4) -> tuple[str, ...]:
+        """The names pass rules mean to let out from `source` because of where it is
+        (rules that name their sources), wherever they sit: behind the allow-list they
+        would never be reached, and `findings` says so."""
+        return tuple(
+            name
+            for rule in (*self.before, *self.rules)
+            if rule.action == "pass" and rule.sources is not None and rule.names
+            if any(source in n for n in rule.sources)
+            for name in rule.names
+        )
+
+    def names_ahead(self) -> tuple[str, ...]:
+        """Every name a pass rule ahead of the allow-list names, scoped or not."""
+        return tuple(
+            name for rule in self.before if rule.action == "pass" for name in rule.names or ()
+        )
 
     def allowed_flow(self) -> Flow:
         """HTTPS to the first allowed name (a host under it, for a wildcard)."""
@@ -116,19 +160,25 @@ class Firewall:
         name = self.allowed_names[0]
         return Flow("tcp", 443, f"www{name}" if name.startswith(".") else name)
 
-    def verdict(self, flow: Flow) -> str:
-        """ "pass", "drop" or "reject"."""
+    def verdict(self, flow: Flow, source: IPv4 | None = None) -> str:
+        """ "pass", "drop" or "reject" for `flow` from `source` (None: an address no
+        source-scoped rule names)."""
+        for rule in self.before:
+            if rule.matches(flow, source):
+                return rule.action
         web = flow.number == PROTOCOLS["tcp"] and flow.port in (80, 443)
         if web and flow.host is not None:
             return "pass" if _allowed(flow.host, self.allowed_names) else "drop"
         for rule in self.rules:
-            if rule.matches(flow):
+            if rule.matches(flow, source):
                 return rule.action
         return "drop" if self.default_drop else "pass"
 
 
 def _allowed(host: str, names: Iterable[str]) -> bool:
-    return any(host == n or (n.startswith(".") and host.endswith(n)) for n in names)
+    """Whether `host` is one of `names`; ".example.com" is example.com and every name
+    under it (Network Firewall's domain lists and Suricata's `dotprefix` alike)."""
+    return any(host == n or (n.startswith(".") and f".{host}".endswith(n)) for n in names)
 
 
 @dataclass(frozen=True)
@@ -245,7 +295,7 @@ class Network:
                 return Path(tuple(hops), "denied-by-acl")
             kind: HopKind = "firewall" if route.target in self.firewall_endpoints else "nat"
             hops.append(Hop(kind, route.target, next_subnet.az))
-            if kind == "firewall" and self.firewall.verdict(flow) != "pass":
+            if kind == "firewall" and self.firewall.verdict(flow, source) != "pass":
                 return Path(tuple(hops), "dropped-by-firewall")
             if kind == "nat":
                 source = host(next_subnet)  # the NAT's address from here on
@@ -371,6 +421,7 @@ def _firewall(record: Record, policy_arn: Any) -> Firewall:
         settings.get("statefulRuleGroupReferences") or (), key=lambda r: r.get("priority", 0)
     )
     names: list[str] = []
+    before: list[FirewallRule] = []
     rules: list[FirewallRule] = []
     for reference in references:
         group = _by_arn(record, "aws:networkfirewall/ruleGroup:RuleGroup", reference["resourceArn"])
@@ -379,21 +430,24 @@ def _firewall(record: Record, policy_arn: Any) -> Firewall:
         if listed.get("generatedRulesType") == "ALLOWLIST":
             names += listed.get("targets") or []
         lines = (source.get("rulesString") or "").splitlines()
-        rules += [rule for line in lines if (rule := parse_rule(line))]
+        (rules if names else before).extend(rule for line in lines if (rule := parse_rule(line)))
     defaults = settings.get("statefulDefaultActions") or []
     default_drop = any(a.startswith("aws:drop") for a in defaults)
-    return Firewall(tuple(names), tuple(rules), default_drop)
+    return Firewall(tuple(names), tuple(rules), default_drop, tuple(before))
 
 
 _RULE = re.compile(
-    r"^(?P<action>pass|drop|reject|alert)\s+(?P<protocol>\w+)\s+\S+\s+\S+\s+->\s+\S+\s+"
-    r"(?P<ports>\S+)\s*\((?P<options>.*)\)\s*$"
+    r"^(?P<action>pass|drop|reject|alert)\s+(?P<protocol>\w+)\s+(?P<sources>\S+)\s+\S+\s+->"
+    r"\s+\S+\s+(?P<ports>\S+)\s*\((?P<options>.*)\)\s*$"
 )
+_NAME_CONTENT = re.compile(r'(?:tls\.sni|http\.host);[^"]*?content:\s*"([^"]+)"')
 
 
 def parse_rule(line: str) -> FirewallRule | None:
     """A Suricata rule line as a FirewallRule (None: a comment, a blank or an `alert`,
-    which decides nothing)."""
+    which decides nothing). Sources are read when they are a CIDR or a list of CIDRs
+    (`$HOME_NET` and `any`: any source); a name is the content of its `tls.sni` or
+    `http.host` buffer."""
     match = _RULE.match(line.strip())
     if match is None or match["action"] == "alert":
         return None
@@ -402,6 +456,13 @@ def parse_rule(line: str) -> FirewallRule | None:
     ports_text = ports_text.lstrip("!").strip("[]")
     ports = None if ports_text == "any" else frozenset(int(p) for p in ports_text.split(","))
     proto = re.search(r"ip_proto:\s*(!?)\s*(\d+)\s*;", match["options"])
+    sources_text = match["sources"].strip("[]")
+    sources = (
+        None
+        if sources_text.startswith("$") or sources_text == "any"
+        else tuple(Net(s) for s in sources_text.split(","))
+    )
+    names = tuple(_NAME_CONTENT.findall(match["options"])) or None
     return FirewallRule(
         action=match["action"],
         protocol=match["protocol"].lower(),
@@ -409,6 +470,8 @@ def parse_rule(line: str) -> FirewallRule | None:
         negated=negated,
         ip_proto=int(proto[2]) if proto else None,
         ip_proto_negated=bool(proto and proto[1]),
+        sources=sources,
+        names=names,
     )
 
 
@@ -446,6 +509,7 @@ def findings(network: Network) -> list[str]:
         *_data_isolated(network),
         *_private_egress(network),
         *_egress_filtered(network),
+        *_scoped_egress(network),
         *_load_balancers(network),
         *_internet_entry(network),
     ]
@@ -458,28 +522,42 @@ def _data_isolated(network: Network) -> Iterable[str]:
             yield f"data subnet {subnet.name} reaches the internet: {path}"
 
 
+def _inspected(network: Network) -> list[Subnet]:
+    return [s for tier in INSPECTED_TIERS for s in network.tier(tier)]
+
+
 def _private_egress(network: Network) -> Iterable[str]:
+    """Private and runner subnets leave through one firewall endpoint of their AZ (when
+    there is a firewall) and hear back through the same one. A runner subnet is checked
+    with a name of its own where it has one."""
     inspected = bool(network.firewall_endpoints)
-    allowed = network.firewall.allowed_flow()
-    for subnet in network.tier("private"):
+    for subnet in _inspected(network):
+        scoped = network.firewall.scoped_names(host(subnet))
+        allowed = _web_to(scoped[0]) if scoped else network.firewall.allowed_flow()
         forward = network.to_internet(subnet, allowed)
         if forward.outcome != "internet":
             continue  # no NAT, or nothing allowed: no way out, nothing to check
         back = network.reply(subnet, INTERNET_ADDRESS, forward)
         there, returned = forward.through("firewall"), back.through("firewall")
+        kind = f"{subnet.tier} subnet {subnet.name}"
         if back.outcome != "delivered" or back.hops[-1].target != subnet.name:
-            yield f"private subnet {subnet.name}: internet replies do not come back: {back}"
+            yield f"{kind}: internet replies do not come back: {back}"
         if not inspected:
             if there or returned:
-                yield f"private subnet {subnet.name}: a firewall hop with no firewall: {forward}"
+                yield f"{kind}: a firewall hop with no firewall: {forward}"
             continue
         if len(there) != 1 or there[0].az != subnet.az:
             yield (
-                f"private subnet {subnet.name} ({subnet.az}) must leave through exactly one "
+                f"{kind} ({subnet.az}) must leave through exactly one "
                 f"firewall endpoint of its AZ: {forward}"
             )
         if [h.target for h in returned] != [h.target for h in there]:
-            yield f"private subnet {subnet.name}: replies cross {returned}, not {there}: {back}"
+            yield f"{kind}: replies cross {returned}, not {there}: {back}"
+
+
+def _web_to(name: str) -> Flow:
+    """HTTPS to `name`, or to a host under it for a wildcard."""
+    return Flow("tcp", 443, f"www{name}" if name.startswith(".") else name)
 
 
 # What must stop at the firewall: DNS to an outside resolver, another UDP port, SSH and
@@ -498,11 +576,36 @@ BLOCKED_FLOWS = (
 def _egress_filtered(network: Network) -> Iterable[str]:
     if not network.firewall_endpoints:
         return
-    for subnet in network.tier("private"):
+    for subnet in _inspected(network):
         for flow in BLOCKED_FLOWS:
             path = network.to_internet(subnet, flow)
             if path.outcome != "dropped-by-firewall":
                 yield f"{flow} from {subnet.name} does not stop at the firewall: {path}"
+
+
+def _scoped_egress(network: Network) -> Iterable[str]:
+    """Behind a firewall, the runner subnets reach the names the firewall passes from them
+    (ADR 0020), and no private subnet reaches those names unless the shared allow-list
+    lists them: the source scope holds."""
+    if not network.firewall_endpoints:
+        return
+    firewall = network.firewall
+    for runner in network.tier("runner"):
+        names = firewall.scoped_names(host(runner))
+        if not names:
+            yield f"runner subnet {runner.name}: the firewall passes no names from it"
+        for name in names:
+            path = network.to_internet(runner, _web_to(name))
+            if path.outcome != "internet":
+                yield f"runner subnet {runner.name} does not reach {name}: {path}"
+    for name in sorted(set(firewall.names_ahead())):
+        flow = _web_to(name)
+        if _allowed(flow.host or "", firewall.allowed_names):
+            continue
+        for subnet in network.tier("private"):
+            path = network.to_internet(subnet, flow)
+            if path.outcome != "dropped-by-firewall":
+                yield f"private subnet {subnet.name} reaches {name}, the runner's alone: {path}"
 
 
 def _load_balancers(network: Network) -> Iterable[str]:
@@ -551,9 +654,15 @@ def summary(record: Record) -> str:
             leaks = next(iter(_egress_filtered(network)), None)
             held = "non-web egress leaks" if leaks else "UDP, ICMP, non-web TCP dropped"
             egress = f"firewall (web to allowed names only; {held}) then NAT"
+        runners = network.tier("runner")
+        runner = ""
+        if runners:
+            names = {n for s in runners for n in network.firewall.scoped_names(host(s))}
+            own = f"firewall (+{len(names)} names from its subnets only) then NAT"
+            runner = f", runner egress via {own if network.firewall_endpoints else egress}"
         parts.append(
-            f"{network.vpc_cidr}: {len(network.subnets)} subnets, private egress via {egress}, "
-            f"internet-facing tiers {', '.join(facing) or 'none'}"
+            f"{network.vpc_cidr}: {len(network.subnets)} subnets, private egress via {egress}"
+            f"{runner}, internet-facing tiers {', '.join(facing) or 'none'}"
         )
     verdict = "no findings" if not problems else f"{len(problems)} findings: {problems[0]}"
     return f"Reachability: {'; '.join(parts) or 'no VPC'}; {verdict}"

@@ -35,6 +35,7 @@ from components import (
     grafana,
     pagerduty,
     postgis_values,
+    runner_egress,
     slo,
 )
 from components.tags import standard_tags
@@ -1237,6 +1238,20 @@ class DeployRunnerSettings(_Model):
     """BUILD_GENERAL1_SMALL, _MEDIUM or _LARGE."""
     log_retention_days: LogRetentionDays = 365
     """Retention of the build logs. Default from the profile."""
+    egress_allowed_domains: tuple[str, ...] = runner_egress.DEFAULT_DOMAINS
+    """With the egress firewall, the names the runner's subnets alone may reach over TLS
+    (beside `network.firewall.allowedDomains`). Default: GitHub's hosts for a self-hosted
+    runner and Pulumi's downloads (`components.runner_egress.DEFAULT_DOMAINS`). A wildcard
+    (`.actions.githubusercontent.com`) may fall beneath a multi-tenant suffix, never be or
+    cover one."""
+
+    @field_validator("egress_allowed_domains")
+    @classmethod
+    def _egress(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        found = runner_egress.domain_problems(value)
+        if found:
+            raise ValueError("; ".join(found))
+        return value
 
     @field_validator("repository_url")
     @classmethod

@@ -61,6 +61,11 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             endpoint_organization_id=net.endpoint_organization_id,
             network_firewall=net.firewall.enabled,
             egress_allowed_domains=net.firewall.allowed_domains,
+            # the deploy runner's own subnets, and what it alone may reach (ADR 0020)
+            runner_subnets=settings.deploy_runner.enabled,
+            runner_allowed_domains=settings.deploy_runner.egress_allowed_domains
+            if settings.deploy_runner.enabled and net.firewall.enabled
+            else (),
             protect=settings.protect_stateful_resources,
             tags=settings.tags,
         ),
@@ -447,14 +452,15 @@ def _log_search(
 
 
 def _deploy_runner(settings: Settings, network: Networking) -> DeployRunner:
-    """The CodeBuild runner of the Pulumi jobs in the private subnets; the cluster admits
-    it on its API port before anything uses the API (ADR 0020)."""
+    """The CodeBuild runner of the Pulumi jobs in its own subnets; the cluster admits it
+    on its API port before anything uses the API (ADR 0020)."""
     runner = settings.deploy_runner
+    assert network.runner_subnet_ids is not None  # the network has them when it is on
     return DeployRunner(
         settings.name("runner"),
         DeployRunnerArgs(
             vpc_id=network.vpc_id,
-            subnet_ids=network.private_subnet_ids,
+            subnet_ids=network.runner_subnet_ids,
             repository_url=runner.repository_url or "",
             connection_arn=runner.connection_arn,
             compute_type=runner.compute_type,

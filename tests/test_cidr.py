@@ -57,6 +57,15 @@ def test_each_tier_has_one_subnet_per_az_sized_as_documented(vpc: str, azs: int)
     assert sizes["private"] == {prefix + cidr.PRIVATE_BITS}
     assert sizes["public"] == sizes["data"] == sizes["firewall"] == {prefix + cidr.SMALL_BITS}
     assert sizes["egress"] == sizes["transit"] == {cidr.EDGE_PREFIX}
+    assert sizes["runner"] == {prefix + cidr.RUNNER_BITS}
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_runner_subnets_hold_the_most_concurrent_builds_settings_allow(vpc: str, azs: int) -> None:
+    """A build takes one address; AWS reserves five per subnet; up to 20 builds run at once,
+    spread over the zones (the smallest VPC, a /20, gives /28s)."""
+    usable = sum(ipaddress.IPv4Network(c).num_addresses - 5 for c in cidr.plan(vpc, azs).runner)
+    assert usable >= 20
 
 
 @given(vpc_cidrs())
@@ -74,6 +83,7 @@ def test_a_16_is_laid_out_as_documented() -> None:
     assert plan.firewall == ("10.20.224.0/22", "10.20.228.0/22", "10.20.232.0/22")
     assert plan.egress == ("10.20.240.0/28", "10.20.240.16/28", "10.20.240.32/28")
     assert plan.transit == ("10.20.244.0/28", "10.20.244.16/28", "10.20.244.32/28")
+    assert plan.runner == ("10.20.248.0/24", "10.20.249.0/24", "10.20.250.0/24")
 
 
 def test_a_20_keeps_its_egress_and_transit_subnets_apart() -> None:
@@ -81,6 +91,7 @@ def test_a_20_keeps_its_egress_and_transit_subnets_apart() -> None:
     assert plan.public == ("192.168.28.0/26", "192.168.28.64/26")
     assert plan.egress == ("192.168.31.0/28", "192.168.31.16/28")
     assert plan.transit == ("192.168.31.64/28", "192.168.31.80/28")
+    assert plan.runner == ("192.168.31.128/28", "192.168.31.144/28")
 
 
 @given(vpc_cidrs(), AZ_COUNTS)
@@ -99,6 +110,18 @@ def test_the_new_edge_tiers_renumber_none_of_the_first_four(vpc: str, azs: int) 
         for t in ("egress", "transit")
         for c in plan.tier(t)
     )
+
+
+@given(vpc_cidrs(), AZ_COUNTS)
+def test_the_runner_tier_takes_spare_piece_2_and_leaves_piece_3_free(vpc: str, azs: int) -> None:
+    """The runner tier came after egress and transit, from the same spare block: it lies in
+    piece 2 of block 3, so no earlier tier moved, and piece 3 is still free for a next tier."""
+    network = ipaddress.IPv4Network(vpc)
+    quarter3 = list(network.subnets(prefixlen_diff=cidr.PRIVATE_BITS))[3]
+    pieces = list(list(quarter3.subnets(prefixlen_diff=2))[3].subnets(prefixlen_diff=2))
+    plan = cidr.plan(vpc, azs)
+    assert all(ipaddress.IPv4Network(c).subnet_of(pieces[2]) for c in plan.runner)
+    assert not any(n.overlaps(pieces[3]) for n in networks(plan))
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ PROD = NetworkingArgs(
     network_firewall=True,
     egress_allowed_domains=("pypi.org", ".pythonhosted.org"),
     transit_gateway_id="tgw-0123456789abcdef0",
+    runner_subnets=True,
+    runner_allowed_domains=("github.com", ".actions.githubusercontent.com"),
     flow_log_retention_days=731,
     protect=True,
     tags=TAGS,
@@ -56,6 +58,7 @@ OUTPUTS = (
     "data_subnet_ids",
     "route_table_ids",
     "endpoint_security_group_id",
+    "runner_subnet_ids",
 )
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -209,13 +212,13 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         TYPE_TOKEN: 1,
         "aws:ec2/vpc:Vpc": 1,
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-        SUBNET: 18,  # all 6 tiers (with firewall, NAT, transit gateway) x 3 AZs
-        "aws:ec2/routeTable:RouteTable": 18,
-        ASSOCIATION: 18,
+        SUBNET: 21,  # all 7 tiers (with firewall, NAT, transit gateway, runner) x 3 AZs
+        "aws:ec2/routeTable:RouteTable": 21,
+        ASSOCIATION: 21,
         "aws:ec2/internetGateway:InternetGateway": 1,
         "aws:ec2/eip:Eip": 3,
         NAT: 3,
-        ROUTE: 15,  # public, egress, private, firewall -> out, egress -> firewall returns
+        ROUTE: 21,  # public, egress, private, runner, firewall -> out; egress -> 2 returns
         "aws:ec2/networkAcl:NetworkAcl": 1,
         ENDPOINT: 21,
         "aws:ec2/securityGroup:SecurityGroup": 1,
@@ -226,12 +229,12 @@ def test_prod_like_profile_registers_exactly_these_resources(prod: Record) -> No
         "aws:iam/rolePolicy:RolePolicy": 1,
         "aws:ec2/flowLog:FlowLog": 1,
         "aws:ec2transitgateway/vpcAttachment:VpcAttachment": 1,
-        "aws:networkfirewall/ruleGroup:RuleGroup": 2,  # allow-list, default deny
+        "aws:networkfirewall/ruleGroup:RuleGroup": 3,  # runner's, allow-list, default deny
         "aws:networkfirewall/firewallPolicy:FirewallPolicy": 1,
         FIREWALL: 1,
         "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": 1,
     }
-    assert len(prod.resources) == 117
+    assert len(prod.resources) == 133
 
 
 def test_nat_gateways_follow_the_mode_each_with_a_vpc_eip(profile: Profile) -> None:
@@ -262,6 +265,7 @@ def test_each_tier_has_one_subnet_per_az_with_the_planned_cidr(profile: Profile)
         "egress": args.nat_gateways != "none",
         "firewall": args.network_firewall,
         "transit": args.transit_gateway_id is not None,
+        "runner": args.runner_subnets,
     }
     assert present == {t for t in cidr.TIERS if optional.get(t, True)}
     for tier in present:
@@ -333,6 +337,34 @@ def test_prod_egress_passes_the_firewall_of_its_az_before_its_nat(prod: Record) 
         assert return_route["vpcEndpointId"] == endpoint
 
 
+def test_runner_subnets_leave_like_the_private_ones_through_their_azs_firewall_endpoint(
+    prod: Record,
+) -> None:
+    egress, runner = subnets(prod, "egress"), subnets(prod, "runner")
+    for az, firewall in enumerate(subnets(prod, "firewall")):
+        endpoint = firewall_endpoint_in(prod, firewall)
+        runner_routes = routes(prod, table_of(prod, runner[az]))
+        assert runner_routes.keys() == {"0.0.0.0/0"}
+        assert runner_routes["0.0.0.0/0"]["vpcEndpointId"] == endpoint
+        return_route = routes(prod, table_of(prod, egress[az]))[inputs(runner[az])["cidrBlock"]]
+        assert return_route["vpcEndpointId"] == endpoint
+
+
+def test_without_a_firewall_runner_subnets_leave_through_the_nat() -> None:
+    record = run(replace(DEV, runner_subnets=True))
+    nat = nat_in(record, subnets(record, "egress")[0])
+    assert len(subnets(record, "runner")) == DEV.az_count
+    for table in tables(record, "runner"):
+        assert routes(record, table).keys() == {"0.0.0.0/0"}
+        assert routes(record, table)["0.0.0.0/0"]["natGatewayId"] == nat
+    assert sorted(record.outputs["runner_subnet_ids"]) == ids(subnets(record, "runner"))
+
+
+def test_without_runner_subnets_there_is_neither_tier_nor_output(dev: Record) -> None:
+    assert subnets(dev, "runner") == []
+    assert dev.outputs["runner_subnet_ids"] is None
+
+
 def test_single_nat_behind_the_firewall_returns_each_az_through_its_own_endpoint() -> None:
     record = run(replace(PROD, nat_gateways="single"))
     first_egress = table_of(record, subnets(record, "egress")[0])
@@ -344,10 +376,13 @@ def test_single_nat_behind_the_firewall_returns_each_az_through_its_own_endpoint
         assert returns[inputs(private)["cidrBlock"]]["vpcEndpointId"] == endpoint
 
 
-def test_s3_gateway_endpoint_serves_the_private_route_tables_only(record: Record) -> None:
+def test_s3_gateway_endpoint_serves_the_private_and_runner_route_tables_only(
+    record: Record,
+) -> None:
     (s3,) = [e for e in record.by_type(ENDPOINT) if inputs(e)["vpcEndpointType"] == "Gateway"]
     assert inputs(s3)["serviceName"] == "com.amazonaws.eu-west-1.s3"
-    assert sorted(inputs(s3)["routeTableIds"]) == sorted(tables(record, "private"))
+    expected = tables(record, "private") + tables(record, "runner")
+    assert sorted(inputs(s3)["routeTableIds"]) == sorted(expected)
 
 
 def test_data_subnets_acl_admits_only_private_and_data_cidrs(record: Record) -> None:
@@ -520,10 +555,33 @@ def test_firewall_allows_only_the_listed_domains_and_drops_the_rest(prod: Record
         "aws:alert_established_app_layer",
     ]
     arns = {g.name: g.outputs["arn"] for g in prod.by_type(RULE_GROUP)}
+    # the runner's pass rules first: the allow-list's generated rules drop what they miss
     assert policy["statefulRuleGroupReferences"] == [
+        {"resourceArn": arns["net-runner-egress"], "priority": 1},
+        {"resourceArn": arns["net-egress-allowlist"], "priority": 2},
+        {"resourceArn": arns["net-egress-default-deny"], "priority": 3},
+    ]
+
+
+def test_without_runner_subnets_the_policy_has_the_allow_list_then_the_default_deny() -> None:
+    record = run(replace(PROD, runner_subnets=False, runner_allowed_domains=()))
+    policy = inputs(record.one("aws:networkfirewall/firewallPolicy:FirewallPolicy"))
+    arns = {g.name: g.outputs["arn"] for g in record.by_type(RULE_GROUP)}
+    assert policy["firewallPolicy"]["statefulRuleGroupReferences"] == [
         {"resourceArn": arns["net-egress-allowlist"], "priority": 1},
         {"resourceArn": arns["net-egress-default-deny"], "priority": 2},
     ]
+
+
+def test_the_runner_group_passes_its_domains_from_the_runner_cidrs_only(prod: Record) -> None:
+    group = rule_group(prod, "runner-egress")
+    runner = [inputs(s)["cidrBlock"] for s in subnets(prod, "runner")]
+    assert group["type"] == "STATEFUL"
+    assert group["capacity"] >= len(PROD.runner_allowed_domains)
+    assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
+    rules = group["ruleGroup"]["rulesSource"]["rulesString"].splitlines()
+    assert len(rules) == len(PROD.runner_allowed_domains)
+    assert all(r.startswith(f"pass tls [{','.join(runner)}] any -> ") for r in rules)
 
 
 def test_after_the_allow_list_non_web_egress_is_dropped_or_rejected(prod: Record) -> None:
@@ -826,6 +884,25 @@ def test_all_invalid_arguments_are_reported_at_once_before_any_resource() -> Non
             "multi-tenant suffixes ['cloudfront.net']",
         ),
         ({"endpoint_organization_id": "org-1"}, "not an organization id"),
+        ({"runner_subnets": True, "nat_gateways": "none"}, "runner_subnets=True needs a way out"),
+        ({"runner_allowed_domains": ("github.com",)}, "turn both on or remove the domains"),
+        (
+            {
+                "network_firewall": True,
+                "egress_allowed_domains": ("a.com",),
+                "runner_subnets": True,
+            },
+            "runner_allowed_domains lists no domain",
+        ),
+        (
+            {
+                "network_firewall": True,
+                "egress_allowed_domains": ("a.com",),
+                "runner_subnets": True,
+                "runner_allowed_domains": (".githubusercontent.com",),
+            },
+            "runner_allowed_domains ['.githubusercontent.com'] are or cover multi-tenant",
+        ),
         ({"egress_allowed_domains": tuple(f"d{i}.com" for i in range(500))}, "use wildcards"),
     ],
 )

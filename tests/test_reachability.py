@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components import runner_egress
 from components.networking import DEFAULT_DENY_RULES
 from gam_offline import reachability as reach
 from gam_offline.reachability import AclRule, Firewall, Flow, Network, Route, Subnet
@@ -18,6 +20,7 @@ from gam_offline.records import Record
 from tests.support import STACKS
 
 Net = ipaddress.IPv4Network
+RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 INTERNET = reach.INTERNET_ADDRESS
 
 
@@ -262,9 +265,83 @@ def test_the_preview_summary_names_the_egress_path_and_no_findings(
     stack_records: dict[str, Record],
 ) -> None:
     line = reach.summary(stack_records["prod"])
-    assert line.startswith("Reachability: 10.30.0.0/16: 15 subnets")
+    assert line.startswith("Reachability: 10.30.0.0/16: 18 subnets")
     egress = "firewall (web to allowed names only; UDP, ICMP, non-web TCP dropped) then NAT"
     assert f"private egress via {egress}" in line and line.endswith("no findings")
+    own = len(runner_egress.DEFAULT_DOMAINS)
+    assert f"runner egress via firewall (+{own} names from its subnets only) then NAT" in line
+    assert "runner egress" not in reach.summary(stack_records["dev"])  # dev has no runner
+
+
+# --- the deploy runner's tier ---------------------------------------------------------------
+
+GITHUB = Flow("tcp", 443, "github.com")
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_runner_subnets_reach_github_through_one_firewall_endpoint_of_their_az_both_ways(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    runners = net.tier("runner")
+    assert len(runners) == len(net.tier("private"))
+    for runner in runners:
+        forward = net.to_internet(runner, GITHUB)
+        back = net.reply(runner, INTERNET, forward)
+        assert [h.kind for h in forward.hops] == ["subnet", "firewall", "nat", "internet-gateway"]
+        (there,) = forward.through("firewall")
+        assert back.outcome == "delivered" and back.through("firewall") == [there]
+        assert there.az == runner.az
+        for name in runner_egress.DEFAULT_DOMAINS:
+            host = "pkg" + name if name.startswith(".") else name
+            assert net.to_internet(runner, Flow("tcp", 443, host)).outcome == "internet", name
+        # the shared allow-list still serves it: pip installs the project's packages
+        assert net.to_internet(runner, Flow("tcp", 443, "pypi.org")).outcome == "internet"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_private_subnets_do_not_reach_the_runners_names(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    net = network(stack_records, stack)
+    for private in net.tier("private"):
+        for flow in (GITHUB, Flow("tcp", 443, "results-receiver.actions.githubusercontent.com")):
+            assert net.to_internet(private, flow).outcome == "dropped-by-firewall"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize(
+    "flow",
+    [
+        *reach.BLOCKED_FLOWS,
+        Flow("tcp", 80, "github.com"),
+        Flow("tcp", 443, "githubusercontent.com"),
+    ],
+    ids=str,
+)
+def test_the_runner_tier_is_held_like_the_private_one_beyond_its_names(
+    stack_records: dict[str, Record], stack: str, flow: Flow
+) -> None:
+    net = network(stack_records, stack)
+    for runner in net.tier("runner"):
+        assert net.to_internet(runner, flow).outcome == "dropped-by-firewall"
+
+
+def test_dev_has_no_runner_tier(stack_records: dict[str, Record]) -> None:
+    assert network(stack_records, "dev").tier("runner") == []
+
+
+def test_source_scoped_rules_read_back_from_their_text() -> None:
+    (rule,) = [
+        reach.parse_rule(r) for r in runner_egress.pass_rules(("10.0.248.0/24",), ["github.com"])
+    ]
+    assert rule is not None
+    assert (rule.action, rule.protocol, rule.ports) == ("pass", "tls", frozenset({443}))
+    assert rule.sources == (Net("10.0.248.0/24"),) and rule.names == ("github.com",)
+    assert rule.matches(GITHUB, ipaddress.IPv4Address("10.0.248.9"))
+    assert not rule.matches(GITHUB, ipaddress.IPv4Address("10.0.0.9"))
+    assert not rule.matches(GITHUB)  # an unknown source is not in scope
+    assert not rule.matches(Flow("tcp", 443, "api.github.com"), ipaddress.IPv4Address("10.0.248.9"))
 
 
 # --- broken layouts it must catch ----------------------------------------------------------
@@ -345,7 +422,12 @@ def test_a_policy_without_the_default_deny_group_is_caught(
     prod = stack_records["prod"]
     policy = prod.one("aws:networkfirewall/firewallPolicy:FirewallPolicy")
     settings = copy.deepcopy(policy.plain_inputs()["firewallPolicy"])
-    settings["statefulRuleGroupReferences"] = settings["statefulRuleGroupReferences"][:1]
+    deny = next(g for g in prod.by_type(RULE_GROUP) if g.name.endswith("default-deny"))
+    settings["statefulRuleGroupReferences"] = [
+        r
+        for r in settings["statefulRuleGroupReferences"]
+        if r["resourceArn"] != deny.outputs["arn"]
+    ]
     settings["statefulDefaultActions"] = ["aws:alert_established"]
     record = edited(prod, {policy.name: {"firewallPolicy": settings}})
     net = reach.networks(record)[0]
@@ -362,3 +444,55 @@ def test_a_private_subnet_facing_the_internet_is_caught(stack_records: dict[str,
     )
     found = reach.findings(reach.networks(record)[0])
     assert "private subnet gam-dev-network-private-1 faces the internet" in " ".join(found)
+
+
+def policy_edited(record: Record, edit: Any) -> Record:
+    policy = record.one("aws:networkfirewall/firewallPolicy:FirewallPolicy")
+    settings = copy.deepcopy(policy.plain_inputs()["firewallPolicy"])
+    edit(settings["statefulRuleGroupReferences"])
+    return edited(record, {policy.name: {"firewallPolicy": settings}})
+
+
+def test_the_runner_group_behind_the_allow_list_is_caught(stack_records: dict[str, Record]) -> None:
+    """The allow-list's generated rules drop every TLS flow they do not pass: behind them,
+    the runner's pass rules would never be reached."""
+
+    def swap(references: list[dict[str, Any]]) -> None:
+        references[0]["priority"], references[1]["priority"] = 2, 1
+
+    found = reach.findings(reach.networks(policy_edited(stack_records["prod"], swap))[0])
+    assert any(
+        f.startswith("runner subnet gam-prod-network-runner-0 does not reach github.com")
+        for f in found
+    )
+
+
+def test_runner_rules_without_their_source_scope_are_caught(
+    stack_records: dict[str, Record],
+) -> None:
+    prod = stack_records["prod"]
+    group = next(g for g in prod.by_type(RULE_GROUP) if g.name.endswith("runner-egress"))
+    rule_group = copy.deepcopy(group.plain_inputs()["ruleGroup"])
+    text = rule_group["rulesSource"]["rulesString"]
+    rule_group["rulesSource"]["rulesString"] = re.sub(
+        r"pass tls \[[^]]+\]", "pass tls $HOME_NET", text
+    )
+    found = reach.findings(reach.networks(edited(prod, {group.name: {"ruleGroup": rule_group}}))[0])
+    assert any(
+        "runner subnet gam-prod-network-runner-0: the firewall passes no names" in f for f in found
+    )
+    assert any(
+        f.startswith("private subnet gam-prod-network-private-0 reaches github.com, the runner's")
+        for f in found
+    )
+
+
+def test_a_runner_subnet_around_the_firewall_is_caught(stack_records: dict[str, Record]) -> None:
+    prod = stack_records["prod"]
+    nat = prod.by_type("aws:ec2/natGateway:NatGateway")[0].id
+    around = {"gam-prod-network-runner-0-internet": {"vpcEndpointId": None, "natGatewayId": nat}}
+    found = reach.findings(reach.networks(edited(prod, around))[0])
+    assert any(
+        f.startswith("runner subnet gam-prod-network-runner-0 (euw1-az1) must leave through")
+        for f in found
+    )
