@@ -15,6 +15,9 @@ The address plan is `components.cidr`. Trade-offs, written where they are made:
   balancers), it costs nothing, and a conditional would complicate the routing.
 - The data tier has no route off the VPC at all, not even the S3 gateway endpoint
   (ADR 0004), and a network ACL that lets it talk to the private and data subnets only.
+- The runner tier (only with `runner_subnets`) holds the deploy runner's builds and is
+  routed like the private tier; behind the firewall, a rule group ahead of the
+  allow-list passes TLS to the runner's names from its CIDRs only (ADR 0020).
 """
 
 from __future__ import annotations

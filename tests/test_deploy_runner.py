@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components import runner_egress
 from components.base import InvalidArgs
 from components.deploy_runner import (
     COMPUTE_TYPES,
@@ -244,7 +245,69 @@ def test_the_connection_must_be_in_the_stacks_region_and_well_formed() -> None:
     assert "is not one of" in found["gam:deployRunner.computeType"]
 
 
+def test_the_runners_names_default_to_githubs_and_pulumis_hosts() -> None:
+    staging_network = {**PROD_NETWORK, "availabilityZoneIds": ["euw1-az1", "euw1-az2"]}
+    loaded = settings.load("staging", {**BASE, "gam:network": staging_network})
+    assert loaded.deploy_runner.egress_allowed_domains == runner_egress.DEFAULT_DOMAINS
+
+
+@pytest.mark.parametrize(
+    ("domains", "says"),
+    [
+        ([], "lists no domain"),
+        (["GitHub.com", "*.github.com"], "['GitHub.com', '*.github.com'] are not lower-case"),
+        ([".githubusercontent.com"], "are or cover multi-tenant suffixes"),
+        (["github.com", "github.com"], "listed more than once"),
+    ],
+)
+def test_bad_runner_names_are_refused_by_key(domains: list[str], says: str) -> None:
+    runner = {**BASE["gam:deployRunner"], "egressAllowedDomains": domains}
+    found = settings_problems("dev", {**BASE, "gam:deployRunner": runner})
+    assert says in found["gam:deployRunner.egressAllowedDomains"]
+
+
+def test_every_problem_with_the_runners_names_is_reported_at_once() -> None:
+    domains = ["Bad Name", ".githubusercontent.com", "a.org", "a.org"]
+    runner = {**BASE["gam:deployRunner"], "egressAllowedDomains": domains}
+    found = settings_problems("dev", {**BASE, "gam:deployRunner": runner})
+    message = found["gam:deployRunner.egressAllowedDomains"]
+    for says in ("not lower-case", "multi-tenant", "more than once"):
+        assert says in message
+
+
 # --- the stacks -------------------------------------------------------------------------
+
+
+def test_staging_and_prod_runners_sit_in_the_runner_subnets_alone(
+    stack_records: dict[str, Record],
+) -> None:
+    for stack in ("staging", "prod"):
+        record = stack_records[stack]
+        subnets = {
+            s.id: s.plain_inputs()["tags"]["Tier"] for s in record.by_type("aws:ec2/subnet:Subnet")
+        }
+        vpc = record.one(PROJECT).plain_inputs()["vpcConfig"]
+        assert vpc["subnets"] and {subnets[s] for s in vpc["subnets"]} == {"runner"}
+        assert len(vpc["subnets"]) == list(subnets.values()).count("private")
+    assert "runner" not in {
+        s.plain_inputs()["tags"]["Tier"]
+        for s in stack_records["dev"].by_type("aws:ec2/subnet:Subnet")
+    }
+
+
+def test_the_firewall_passes_the_runners_names_from_its_subnets_only(
+    stack_records: dict[str, Record],
+) -> None:
+    for stack in ("staging", "prod"):
+        record = stack_records[stack]
+        cidrs = sorted(
+            s.plain_inputs()["cidrBlock"]
+            for s in record.by_type("aws:ec2/subnet:Subnet")
+            if s.plain_inputs()["tags"]["Tier"] == "runner"
+        )
+        group = named(record, f"{naming.name(stack, 'network')}-runner-egress").plain_inputs()
+        rules = group["ruleGroup"]["rulesSource"]["rulesString"].splitlines()
+        assert rules == list(runner_egress.pass_rules(cidrs, runner_egress.DEFAULT_DOMAINS))
 
 
 def test_staging_and_prod_have_a_runner_the_cluster_admits_on_443(
