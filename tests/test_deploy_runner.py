@@ -27,10 +27,12 @@ from components.deploy_runner import (
     runner_label,
     service_policy,
 )
+from components.networking import problems as network_problems
 from components.tags import standard_tags
 from gam_offline.engine import run_program, stack_config
 from gam_offline.records import Record, RecordedResource
 from infra import naming, settings
+from stacks import platform
 from tests.support import ROOT
 from tests.test_settings import BASE, PROD_NETWORK
 from tests.test_settings import problems as settings_problems
@@ -276,6 +278,49 @@ def test_every_problem_with_the_runners_names_is_reported_at_once() -> None:
 
 
 # --- the stacks -------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def network_args(monkeypatch: pytest.MonkeyPatch, stack: str, **runner: Any) -> Any:
+    """The NetworkingArgs the platform builds for the committed stack, its runner changed."""
+    captured = []
+
+    def capture(name: str, args: Any, *rest: Any, **options: Any) -> None:
+        captured.append(args)
+        raise _Stop
+
+    monkeypatch.setattr(platform, "Networking", capture)
+    config = stack_config(stack, ROOT)[0]
+    config["gam:deployRunner"] = {**config.get("gam:deployRunner", {}), **runner}
+    with pytest.raises(_Stop):
+        platform.build(settings.load(stack, config))
+    return captured[0]
+
+
+def test_the_network_gets_runner_subnets_and_names_wherever_the_runner_is_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    staging = network_args(monkeypatch, "staging")
+    assert staging.runner_subnets and staging.network_firewall
+    assert staging.runner_allowed_domains == runner_egress.DEFAULT_DOMAINS
+    mine = network_args(monkeypatch, "staging", egressAllowedDomains=["github.com"])
+    assert mine.runner_allowed_domains == ("github.com",)
+    off = network_args(monkeypatch, "staging", enabled=False)
+    assert (off.runner_subnets, off.runner_allowed_domains) == (False, ())
+    # dev has no firewall: runner subnets, no names to pass
+    dev = network_args(
+        monkeypatch,
+        "dev",
+        enabled=True,
+        repositoryUrl=ARGS.repository_url,
+        connectionArn=CONNECTION,
+    )
+    assert (dev.runner_subnets, dev.runner_allowed_domains) == (True, ())
+    for args in (staging, mine, off, dev):
+        assert network_problems(args) == []
 
 
 def test_staging_and_prod_runners_sit_in_the_runner_subnets_alone(

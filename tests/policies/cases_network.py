@@ -131,6 +131,15 @@ FIREWALL_KEY = {
     "keyId": "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555",
 }
 VPC = resource(network.VPC, "main", {"cidrBlock": VPC_CIDR, "enableDnsHostnames": True})
+SCOPED_PASS_RULES = tuple(
+    f"pass tls [10.30.248.0/24,10.30.249.0/24] any -> $EXTERNAL_NET 443 "
+    f'(msg:"deploy runner: TLS to {name}"; flow:to_server, established; tls.sni; '
+    f'content:"{name}"; startswith; nocase; endswith; sid:{sid}; rev:1;)'
+    for sid, name in ((9100001, "github.com"), (9100002, "api.github.com"))
+)
+DENY_RULE = (
+    'drop udp $HOME_NET any -> $EXTERNAL_NET any (msg:"egress UDP denied"; sid:9000001; rev:1;)'
+)
 FLOW_LOG_PROPS = {
     "trafficType": "ALL",
     "logDestinationType": "cloud-watch-logs",
@@ -328,6 +337,35 @@ CASES = [
             Break("encryptionConfigurations.0.type", "AWS_OWNED_KMS_KEY"),
             Break("encryptionConfigurations.0.keyId"),
         ),
+    ),
+    Case(
+        "network-firewall-pass-rules-scoped",
+        resource(
+            network.FIREWALL_RULE_GROUP,
+            "runner-egress",
+            {"ruleGroup": {"rulesSource": {"rulesString": "\n".join(SCOPED_PASS_RULES)}}},
+        ),
+        tuple(
+            Break("ruleGroup.rulesSource.rulesString", text)
+            for text in (
+                SCOPED_PASS_RULES[0].replace("[10.30.248.0/24,10.30.249.0/24]", "$HOME_NET"),
+                SCOPED_PASS_RULES[0].replace("[10.30.248.0/24,10.30.249.0/24]", "any"),
+                SCOPED_PASS_RULES[0].replace("10.30.249.0/24", "0.0.0.0/0"),
+                SCOPED_PASS_RULES[1]
+                + "\n"
+                + SCOPED_PASS_RULES[0].replace("10.30.248.0/24", "!10.30.0.0/16"),
+                SCOPED_PASS_RULES[0].replace("[10.30.248.0/24,10.30.249.0/24]", "$RUNNER_NET"),
+            )
+        ),
+    ),
+    Case(  # no pass rule at all, and the allow-list's generated group: nothing to judge
+        "network-firewall-pass-rules-scoped",
+        resource(
+            network.FIREWALL_RULE_GROUP,
+            "default-deny",
+            {"ruleGroup": {"rulesSource": {"rulesString": DENY_RULE}}},
+        ),
+        (Break("ruleGroup.rulesSource.rulesString", DENY_RULE.replace("drop", "pass")),),
     ),
     Case(
         "network-launch-template-no-public-ip",

@@ -1,5 +1,6 @@
 """Network: internet ingress, rule descriptions, flow logs, public IPs, the default group,
-Network Firewall encryption, DNS Firewall and Resolver query logs on every VPC.
+Network Firewall encryption and source-scoped pass rules, DNS Firewall and Resolver query
+logs on every VPC.
 
 Tag conventions: a security group that may accept traffic from the internet (public
 load balancers, edge) carries `Exposure=internet`. No subnet maps public IPs on launch,
@@ -28,6 +29,8 @@ from gam_policies.rules._shared import (
 )
 from gam_policies.rules.kms import customer_key
 
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -44,10 +47,11 @@ QUERY_LOG_ASSOCIATION = (
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 )
 TLS_INSPECTION = "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration"
+FIREWALL_RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 FIREWALL_PARTS = (
     "aws:networkfirewall/firewall:Firewall",
     "aws:networkfirewall/firewallPolicy:FirewallPolicy",
-    "aws:networkfirewall/ruleGroup:RuleGroup",
+    FIREWALL_RULE_GROUP,
     TLS_INSPECTION,
 )
 
@@ -204,6 +208,27 @@ def _firewall_key(resource: Resource, ctx: Context) -> Iterator[str]:
             yield f"`{path}.type` is {shown(kind)}, expected 'CUSTOMER_KMS'."
             continue
         yield from customer_key(resource, f"{path}.keyId", "not on a customer key")
+
+
+def _private_cidrs(source: str) -> bool:
+    """Whether a Suricata source is a CIDR or a bracketed list of them, all RFC 1918."""
+    blocks = source.removeprefix("[").removesuffix("]").split(",")
+    try:
+        networks = [ipaddress.IPv4Network(b, strict=True) for b in blocks]
+    except ValueError:
+        return False
+    return all(any(n.subnet_of(r) for r in RFC1918) for n in networks)
+
+
+def _pass_rules_scoped(resource: Resource, ctx: Context) -> Iterator[str]:
+    text = resource.get("ruleGroup.rulesSource.rulesString")
+    for n, line in enumerate(text.splitlines() if isinstance(text, str) else (), 1):
+        words = line.split()
+        if len(words) > 2 and words[0] == "pass" and not _private_cidrs(words[2]):
+            yield (
+                f"`ruleGroup.rulesSource.rulesString` line {n} passes {words[1]} from "
+                f"{words[2]!r}, not from named private CIDRs."
+            )
 
 
 def _launch_template_public_ip(resource: Resource, ctx: Context) -> Iterator[str]:
@@ -366,6 +391,27 @@ RULES = [
         resource_types=(SUBNET,),
         check=_subnet_public_ip,
         reads={SUBNET: ("mapPublicIpOnLaunch", "tags")},
+    ),
+    Rule(
+        name="network-firewall-pass-rules-scoped",
+        description=(
+            "A hand-written Suricata pass rule lets traffic out ahead of the egress "
+            "allow-list and the default-deny group; from `any` or `$HOME_NET` it opens its "
+            "destination to every workload, without the checks the allow-list's settings "
+            "make (no wildcard over a multi-tenant suffix)."
+        ),
+        severity="high",
+        remediation=(
+            "List names every subnet may reach in the allow-list "
+            "(`gam:network.firewall.allowedDomains`); in a Suricata rule group write `pass` "
+            "rules from the CIDRs of the subnets that need them, e.g. "
+            "`pass tls [10.30.248.0/24,10.30.249.0/24] any -> $EXTERNAL_NET 443 (...)` "
+            "(`components.runner_egress.pass_rules`)."
+        ),
+        controls=(),  # no FSBP or CIS control asks for it; ADR 0020 does
+        resource_types=(FIREWALL_RULE_GROUP,),
+        check=_pass_rules_scoped,
+        reads={FIREWALL_RULE_GROUP: ("ruleGroup.rulesSource.rulesString",)},
     ),
     Rule(
         name="network-launch-template-no-public-ip",
