@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import alarms, cidr
+from components import alarms, cidr, deploy_apis
 from components.buckets import Lifecycle
 from components.cache import Cache, CacheArgs
 from components.chaos import ChaosDrills, ChaosDrillsArgs, PodFault
@@ -63,7 +63,7 @@ def build(settings: Settings) -> dict[str, pulumi.Output[Any]]:
             egress_allowed_domains=net.firewall.allowed_domains,
             # the deploy runner's own subnets, and what it alone may reach (ADR 0020)
             runner_subnets=settings.deploy_runner.enabled,
-            runner_allowed_domains=settings.deploy_runner.egress_allowed_domains
+            runner_allowed_domains=_runner_domains(settings)
             if settings.deploy_runner.enabled and net.firewall.enabled
             else (),
             protect=settings.protect_stateful_resources,
@@ -188,6 +188,25 @@ def _interface_endpoints(settings: Settings) -> tuple[str, ...]:
     if not (settings.observability.enabled and grafana_.enabled and grafana_.in_vpc):
         return listed
     return listed + tuple(e for e in VPC_ENDPOINTS if e not in listed)
+
+
+def _runner_domains(settings: Settings) -> tuple[str, ...]:
+    """What the deploy runner alone may reach through the firewall (ADR 0020):
+    `gam:deployRunner.egressAllowedDomains` (GitHub, Pulumi's downloads), then the AWS
+    APIs `pulumi up` calls that have no endpoint in the VPC (`components.deploy_apis`)."""
+    listed = settings.deploy_runner.egress_allowed_domains
+    lake, db = settings.data_lake, settings.database
+    dr = {
+        lake.replica_region if lake.replicate else None,
+        db.backup_replication_region if db.enabled else None,
+    }
+    apis = deploy_apis.hosts(
+        settings.region,
+        _interface_endpoints(settings),
+        edge=settings.edge.enabled,
+        dr_regions=sorted(r for r in dr if r is not None),
+    )
+    return listed + tuple(h for h in apis if h not in listed)
 
 
 def _observability(

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import runner_egress
+from components import deploy_apis, runner_egress
 from components.base import InvalidArgs
 from components.deploy_runner import (
     COMPUTE_TYPES,
@@ -305,9 +305,15 @@ def test_the_network_gets_runner_subnets_and_names_wherever_the_runner_is_on(
 ) -> None:
     staging = network_args(monkeypatch, "staging")
     assert staging.runner_subnets and staging.network_firewall
-    assert staging.runner_allowed_domains == runner_egress.DEFAULT_DOMAINS
+    # the settings' names, then the AWS APIs the deployment calls with no endpoint here
+    own = len(runner_egress.DEFAULT_DOMAINS)
+    assert staging.runner_allowed_domains[:own] == runner_egress.DEFAULT_DOMAINS
+    apis = staging.runner_allowed_domains[own:]
+    assert {"iam.amazonaws.com", "rds.eu-west-1.amazonaws.com"} <= set(apis)
+    assert "ec2.eu-west-1.amazonaws.com" not in apis  # it has an interface endpoint
+    assert all(h.endswith(".amazonaws.com") for h in apis)
     mine = network_args(monkeypatch, "staging", egressAllowedDomains=["github.com"])
-    assert mine.runner_allowed_domains == ("github.com",)
+    assert mine.runner_allowed_domains == ("github.com", *apis)
     off = network_args(monkeypatch, "staging", enabled=False)
     assert (off.runner_subnets, off.runner_allowed_domains) == (False, ())
     # dev has no firewall: runner subnets, no names to pass
@@ -352,7 +358,66 @@ def test_the_firewall_passes_the_runners_names_from_its_subnets_only(
         )
         group = named(record, f"{naming.name(stack, 'network')}-runner-egress").plain_inputs()
         rules = group["ruleGroup"]["rulesSource"]["rulesString"].splitlines()
-        assert rules == list(runner_egress.pass_rules(cidrs, runner_egress.DEFAULT_DOMAINS))
+        domains = platform._runner_domains(settings.load(stack, stack_config(stack, ROOT)[0]))
+        assert rules == list(runner_egress.pass_rules(cidrs, domains))
+
+
+def _region(record: Record, resource: RecordedResource) -> str:
+    """Where a resource is created: its own `region`, its provider's, or the stack's."""
+    if resource.plain_inputs().get("region"):
+        return str(resource.plain_inputs()["region"])
+    provider = (resource.options.get("provider") or "").rsplit("::", 1)[0]
+    regions = {
+        p.urn: p.plain_inputs().get("region")
+        for p in record.resources
+        if p.type == "pulumi:providers:aws"
+    }
+    return regions.get(provider) or record.region
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_runner_reaches_the_api_of_every_resource_the_stack_deploys(
+    stack_records: dict[str, Record], stack: str
+) -> None:
+    """Behind the firewall, `pulumi up` from the runner reaches each resource's API through
+    an interface endpoint, S3's gateway, or a name the runner alone may reach. A new type
+    whose API is not in `deploy_apis` fails here."""
+    record = stack_records[stack]
+    endpoints = {
+        e.plain_inputs()["serviceName"].split(".", 3)[3]
+        for e in record.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.plain_inputs()["vpcEndpointType"] == "Interface"
+    }
+    passed = set(platform._runner_domains(settings.load(stack, stack_config(stack, ROOT)[0])))
+    unreachable = set()
+    for resource in record.resources:
+        if not resource.type.startswith("aws:"):
+            continue
+        region = _region(record, resource)
+        host = deploy_apis.host_of(resource.type, region)
+        inside = deploy_apis.reached_inside(resource.type, region, record.region, endpoints)
+        if not inside and host not in passed:
+            unreachable.add((resource.type, host))
+    assert unreachable == set()
+
+
+def test_every_api_the_runner_may_reach_serves_a_resource_of_some_stack(
+    stack_records: dict[str, Record],
+) -> None:
+    """No stale entry: each AWS host on a runner's list serves some resource of staging or
+    prod (which switch different parts on), or the providers themselves (STS; SSM for
+    pulumi-eks's AMI lookup)."""
+    passed, used = set(), set()
+    for stack in ("staging", "prod"):
+        record = stack_records[stack]
+        loaded = settings.load(stack, stack_config(stack, ROOT)[0])
+        passed |= {h for h in platform._runner_domains(loaded) if h.endswith(".amazonaws.com")}
+        used |= {
+            deploy_apis.host_of(r.type, _region(record, r))
+            for r in record.resources
+            if r.type.startswith("aws:")
+        }
+    assert {h.split(".")[0] for h in passed - used} <= {"sts", "ssm"}
 
 
 def test_staging_and_prod_have_a_runner_the_cluster_admits_on_443(

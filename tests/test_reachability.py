@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 from components import runner_egress
 from components.networking import DEFAULT_DENY_RULES
 from gam_offline import reachability as reach
+from gam_offline.engine import stack_config
 from gam_offline.reachability import AclRule, Firewall, Flow, Network, Route, Subnet
 from gam_offline.records import Record
-from tests.support import STACKS
+from infra import settings
+from stacks import platform
+from tests.support import ROOT, STACKS
 
 Net = ipaddress.IPv4Network
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
@@ -268,7 +271,7 @@ def test_the_preview_summary_names_the_egress_path_and_no_findings(
     assert line.startswith("Reachability: 10.30.0.0/16: 18 subnets")
     egress = "firewall (web to allowed names only; UDP, ICMP, non-web TCP dropped) then NAT"
     assert f"private egress via {egress}" in line and line.endswith("no findings")
-    own = len(runner_egress.DEFAULT_DOMAINS)
+    own = len(platform._runner_domains(settings.load("prod", stack_config("prod", ROOT)[0])))
     assert f"runner egress via firewall (+{own} names from its subnets only) then NAT" in line
     assert "runner egress" not in reach.summary(stack_records["dev"])  # dev has no runner
 
