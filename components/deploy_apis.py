@@ -63,6 +63,10 @@ EDGE_SERVICES = ("acm", "cloudwatch", "kms", "wafv2")
 DR_SERVICES = ("kms", "rds", "s3")
 # Services the program uses only outside the stack's region (certificates are CloudFront's).
 ELSEWHERE_ONLY = ("acm",)
+# pulumiverse-grafana talks to the workspace itself, whose id is known only once it exists:
+# every workspace of the region (a name beneath the multi-tenant `amazonaws.com`, which
+# only the runner's subnets may use).
+GRAFANA_WORKSPACES = ".grafana-workspace.{region}.amazonaws.com"
 
 
 def _key(type_token: str) -> str:
@@ -99,10 +103,12 @@ def hosts(
     *,
     edge: bool = False,
     dr_regions: Iterable[str] = (),
+    grafana: bool = False,
 ) -> tuple[str, ...]:
     """The hosts the runner must reach through the firewall, sorted: the stack region's
     APIs without an interface endpoint (S3 has its gateway), the global ones, the edge's
-    in us-east-1 when `edge`, and the copies' in each of `dr_regions`."""
+    in us-east-1 when `edge`, the copies' in each of `dr_regions`, and the region's
+    Grafana workspaces when `grafana` (the program manages what is inside one)."""
     listed = set(endpoints)
     found = {
         f"{prefix}.{region}.amazonaws.com"
@@ -116,4 +122,6 @@ def hosts(
     elsewhere += [(dr, DR_SERVICES) for dr in dr_regions if dr != region]
     for other, services in elsewhere:
         found |= {f"{SERVICES[s][0]}.{other}.amazonaws.com" for s in services}
+    if grafana:
+        found.add(GRAFANA_WORKSPACES.format(region=region))
     return tuple(sorted(found))

@@ -200,11 +200,13 @@ def _runner_domains(settings: Settings) -> tuple[str, ...]:
         lake.replica_region if lake.replicate else None,
         db.backup_replication_region if db.enabled else None,
     }
+    obs = settings.observability
     apis = deploy_apis.hosts(
         settings.region,
         _interface_endpoints(settings),
         edge=settings.edge.enabled,
         dr_regions=sorted(r for r in dr if r is not None),
+        grafana=obs.enabled and obs.grafana.enabled and obs.grafana.manage_contents,
     )
     return listed + tuple(h for h in apis if h not in listed)
 
