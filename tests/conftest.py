@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
+import hashlib
 import os
+import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -25,6 +29,12 @@ from tests.support import PACK_DIR, ROOT, STACKS
 # not turn a slow example into a failure; example counts still bound each test.
 settings.register_profile("gam", deadline=None)
 settings.load_profile("gam")
+
+
+def pytest_sessionfinish() -> None:
+    """Spare each worker's exit the interpreter's final sweeps over the objects of the SDK
+    modules it imported (seconds, after the whole of pulumi_aws), as the CLI's exit does."""
+    gc.freeze()
 
 
 def _stacks_in_worker_order() -> list[str]:
@@ -59,7 +69,7 @@ def policy_reports(
 ) -> dict[str, analyzer.PolicyReport]:
     found = {
         stack: run_cache.get(
-            f"report-{stack}",
+            report_name(stack, PACK_DIR),
             functools.partial(analyzer.evaluate, stack_records[stack], PACK_DIR),
         )
         for stack in _stacks_in_worker_order()
@@ -86,6 +96,60 @@ def committed_program_run_once(
         return run(stack, root)
 
     monkeypatch.setattr(engine, "run_stack", run_stack)
+
+
+def report_name(stack: str, pack_dir: Path) -> str:
+    """The run cache's name for the report of `stack`'s committed record by the pack in
+    `pack_dir`: this repository's pack (whose files the cache's key covers), or a copy of
+    it (with a config changed, say) by the digest of the copy's files."""
+    pack_dir = Path(pack_dir).resolve()
+    if pack_dir == PACK_DIR:
+        return f"report-{stack}"
+    digest = hashlib.sha256()
+    for path in sorted(pack_dir.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(pack_dir)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return f"report-{stack}-{digest.hexdigest()[:16]}"
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream:
+            stream.close()
+
+
+@pytest.fixture()
+def committed_record_judged_once(
+    monkeypatch: pytest.MonkeyPatch, run_cache: RunCache, stack_records: dict[str, Record]
+) -> None:
+    """`analyzer.evaluate` of a committed stack's record (`committed_program_run_once`'s)
+    by a pack's own config answers with the report that same pack makes of that record,
+    made by a real pack process once for the run (`policy_reports`' for this repository's
+    pack; a copy of the pack by its files); a pack process the caller started is then
+    stopped unused. Any other record, or a config passed in, is judged by a pack process
+    as usual. For tests of what the command line does with a report, not of the pack."""
+    judge = analyzer.evaluate
+
+    def evaluate(
+        record: Record,
+        pack_dir: Path,
+        config: Mapping[str, Any] | None = None,
+        process: subprocess.Popen[str] | None = None,
+    ) -> analyzer.PolicyReport:
+        if config is not None or stack_records.get(record.stack) != record:
+            return judge(record, pack_dir, config, process)
+        report = run_cache.get(
+            report_name(record.stack, pack_dir),
+            functools.partial(judge, record, pack_dir, None, process),
+        )
+        if process is not None and process.returncode is None:  # the report was made before
+            _stop(process)
+        return report
+
+    monkeypatch.setattr(analyzer, "evaluate", evaluate)
 
 
 # What a stack's record is made of: the program, the documents it reads, the project file

@@ -17,10 +17,14 @@ from gam_policies.rules import all_rules
 from tests import summary_reader
 from tests.support import PACK_DIR, ROOT
 
-# The committed program's stacks are run once for the run (`stack_records`); copies of the
-# project that a test changes really run (this repository's modules are back after it).
-# The engine's own tests cover `run_stack`.
-pytestmark = pytest.mark.usefixtures("committed_program_run_once", "project_modules_restored")
+# The committed program's stacks are run once for the run (`stack_records`), and judged
+# once by each pack a test gives (this repository's, or a copy with a config changed);
+# copies of the project that a test changes really run (this repository's modules are back
+# after it). The engine's and the pack's own tests cover `run_stack` and `evaluate`; the
+# fresh-process test below runs both for real.
+pytestmark = pytest.mark.usefixtures(
+    "committed_program_run_once", "committed_record_judged_once", "project_modules_restored"
+)
 
 
 def run(*args: str, root: Path = ROOT, pack: bool = False) -> tuple[int, str, str]:
@@ -249,7 +253,7 @@ def _copy_of_the_project(target: Path) -> Path:
 
 
 def _gam_infra(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from gam_offline import cli; raise SystemExit(cli.main(sys.argv[1:]))"
+    code = "from gam_offline import cli; cli.run()"  # the console script's entry point
     return subprocess.run(
         [
             sys.executable,
@@ -269,16 +273,15 @@ def _gam_infra(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_project_is_found_from_the_working_directory_not_the_tools_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Another checkout, with its own program change, previews as itself: from a folder
+    """Another checkout, with a program of its own, previews as itself: from a folder
     inside it, and from anywhere with --cwd. Once as a fresh process with the tool
     imported from this repository (as if installed), the others in this process, where
-    this repository's packages are already imported."""
+    this repository's packages are already imported. Its program is small (the previews
+    cost little) and reads a package of the same name as one of this repository's."""
     other = _copy_of_the_project(tmp_path / "other")
-    platform = other / "stacks" / "platform.py"
-    platform.write_text(
-        platform.read_text().replace(
-            '"vpcId": network.vpc_id,', '"checkout": "other",\n        "vpcId": network.vpc_id,'
-        )
+    (other / "stacks" / "__init__.py").write_text('CHECKOUT = "other"\n')
+    (other / "infra" / "__main__.py").write_text(
+        'import pulumi\n\nimport stacks\n\npulumi.export("checkout", stacks.CHECKOUT)\n'
     )
     elsewhere = _gam_infra("--cwd", str(other), "preview", "--stack", "dev", cwd=tmp_path)
     assert elsewhere.returncode == cli.EXIT_OK, elsewhere.stderr

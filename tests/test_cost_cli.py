@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gam_offline import cli, engine, pricing
 from infra import settings
@@ -71,11 +72,17 @@ def test_check_exits_0_within_the_budget() -> None:
 
 
 def test_check_exits_4_over_the_budget_and_says_by_how_much(project: Path) -> None:
-    _add_config(project, "dev", "gam:monthlyBudgetUsd: 50")
+    # a month of 100 TB out through the NAT gateways and the firewall, dev's budget as
+    # committed (only the usage file changed: the shared record, no program run)
+    path = project / "stacks" / "usage" / "dev.yaml"
+    usage = yaml.safe_load(path.read_text())
+    usage.setdefault("egress", {})["internetGb"] = 100_000
+    path.write_text(yaml.safe_dump(usage))
+    budget = settings.load("dev", engine.stack_config("dev", ROOT)[0]).monthly_budget_usd
     code, _, err = run_cost("dev", project, check=True)
     assert code == cli.EXIT_BUDGET
     assert err.startswith("error: dev is over its budget: Cost estimate: $")
-    assert "against a budget of $50.00" in err and "OVER by $" in err
+    assert f"against a budget of ${budget:,.2f}" in err and "OVER by $" in err
     assert run_cost("dev", project)[0] == cli.EXIT_OK  # without --check, a report only
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 TOOLS = Path(__file__).resolve().parents[2] / "policies" / "tools"
 
@@ -25,3 +26,12 @@ def load_tool(name: str) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def answer(survey: dict[str, Any], question: str) -> Any:
+    """`survey[question]` (the `sdk_survey` fixture's), raising the `SystemExit` the tool
+    stopped with instead, as the tool itself would have."""
+    found = survey[question]
+    if isinstance(found, SystemExit):
+        raise found
+    return found
