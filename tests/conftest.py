@@ -6,6 +6,7 @@ runs a stack or the pack, the others read the result.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gc
@@ -13,7 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from hypothesis import settings
 
 from gam_offline import analyzer, engine
 from gam_offline.records import Record
-from tests.run_cache import RunCache, source_key
+from tests.run_cache import WANTED, RunCache, source_key
 from tests.support import PACK_DIR, ROOT, STACKS
 
 # No per-example deadline: a loaded CI machine (or tests in parallel on two cores) must
@@ -31,10 +32,50 @@ settings.register_profile("gam", deadline=None)
 settings.load_profile("gam")
 
 
-def pytest_sessionfinish() -> None:
-    """Spare each worker's exit the interpreter's final sweeps over the objects of the SDK
-    modules it imported (seconds, after the whole of pulumi_aws), as the CLI's exit does."""
-    gc.freeze()
+class _CollectorOutOfTheWay:
+    """The garbage collector, kept off what lives until the end. The SDKs' modules are
+    hundreds of thousands of objects (millions after the SDK survey), and each full
+    collection visits every one: about half a second each, some 30 times in a worker's run
+    (nearly half of them while collection imports). Collection and the session fixtures
+    run without it; then what they made and imported is collected once and frozen (out of
+    its sight, for good); at the end the interpreter's final sweeps are spared, as the
+    CLI's exit spares them."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection(self) -> Generator[None, object, object]:
+        with self._paused():
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any]
+    ) -> Generator[None, object, object]:
+        if fixturedef.scope != "session":
+            return (yield)
+        with self._paused():
+            return (yield)
+
+    def pytest_sessionfinish(self) -> None:
+        gc.freeze()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _paused() -> Iterator[None]:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if enabled:
+                gc.enable()
+            gc.collect()
+            gc.freeze()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # a plugin of its own: the hooks of a conftest only see the tests under its folder,
+    # and a session fixture is set up for the whole session
+    config.pluginmanager.register(_CollectorOutOfTheWay(), "gam-collector-out-of-the-way")
 
 
 def _stacks_in_worker_order() -> list[str]:
@@ -45,19 +86,38 @@ def _stacks_in_worker_order() -> list[str]:
     return [*STACKS[start:], *STACKS[:start]]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """What of the run cache this run's tests will want (`run_cache.WANTED`)."""
+    used = {name for item in items for name in getattr(item, "fixturenames", ())}
+    for stack in _stacks_in_worker_order():
+        if "stack_records" in used:
+            WANTED[f"record-{stack}"] = functools.partial(_run, stack)
+        if "policy_reports" in used:
+            WANTED[report_name(stack, PACK_DIR)] = functools.partial(_judge, stack)
+
+
+def _run(stack: str, cache: RunCache) -> Record:
+    return engine.run_stack(stack, ROOT)
+
+
+def _judge(stack: str, cache: RunCache) -> analyzer.PolicyReport:
+    record = cache.get(f"record-{stack}", functools.partial(_run, stack, cache))
+    return analyzer.evaluate(record, PACK_DIR)
+
+
 @pytest.fixture(scope="session")
 def run_cache(tmp_path_factory: pytest.TempPathFactory) -> RunCache:
     """Results shared by this run's workers: under xdist each worker's temporary folder is
     `<run>/popen-gwN`, and `<run>` is the run's own."""
     base = tmp_path_factory.getbasetemp()
     folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    return RunCache(folder, source_key(ROOT))
+    return RunCache(folder, source_key(ROOT), WANTED)
 
 
 @pytest.fixture(scope="session")
 def stack_records(run_cache: RunCache) -> dict[str, Record]:
     found = {
-        stack: run_cache.get(f"record-{stack}", functools.partial(engine.run_stack, stack, ROOT))
+        stack: run_cache.get(f"record-{stack}", functools.partial(_run, stack, run_cache))
         for stack in _stacks_in_worker_order()
     }
     return {stack: found[stack] for stack in STACKS}
@@ -69,8 +129,7 @@ def policy_reports(
 ) -> dict[str, analyzer.PolicyReport]:
     found = {
         stack: run_cache.get(
-            report_name(stack, PACK_DIR),
-            functools.partial(analyzer.evaluate, stack_records[stack], PACK_DIR),
+            report_name(stack, PACK_DIR), functools.partial(_judge, stack, run_cache)
         )
         for stack in _stacks_in_worker_order()
     }

@@ -5,19 +5,21 @@ A result is stored under a key made of the content of every file of the project 
 a test or a document (the program, the engine, the fakes, the pack, prices, stack files,
 `uv.lock`) and the Python version: it is never stale. The folder is the run's own temporary
 folder, so no run sees another's results. A lock per result makes one worker compute it
-while another that wants it waits, then reads it.
+while another that wants it waits, then reads it; while it waits, it makes another result
+the run will want that nobody is making yet (`WANTED`), rather than idle.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 
@@ -54,22 +56,77 @@ def source_key(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+# What this run's tests will want, by name (filled at collection): a worker that would wait
+# for a result another is making makes one of these meanwhile, one nobody is making yet.
+WANTED: dict[str, Callable[[RunCache], object]] = {}
+
+
+def _lock(file: IO[str], wait: bool) -> bool:
+    """Lock `file` (released when it closes); without `wait`, False if another holds it."""
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
 class RunCache:
     """Values by name in `folder`, under `key`; `get` makes one with `make` when absent."""
 
-    def __init__(self, folder: Path, key: str) -> None:
+    def __init__(
+        self, folder: Path, key: str, wanted: Mapping[str, Callable[[RunCache], object]] = {}
+    ) -> None:
         self.folder = folder
         self.key = key
+        self.wanted = dict(wanted)
+        self._meanwhile = False
+        self._making: set[str] = set()
 
     def get(self, name: str, make: Callable[[], T]) -> T:
-        path = self.folder / f"{name}-{self.key}.pickle"
+        if name in self._making:  # its lock is this process's own: it would wait forever
+            raise RuntimeError(f"{name} is wanted by its own making")
+        path = self._path(name)
         with open(path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            while not _lock(lock, wait=False):  # another worker is making it
+                if not self._make_a_wanted_one():
+                    _lock(lock, wait=True)
+                    break
             if path.exists():
                 value: T = pickle.loads(path.read_bytes())
                 return value
+            return self._store(path, name, make)
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}-{self.key}.pickle"
+
+    def _store(self, path: Path, name: str, make: Callable[[], T]) -> T:
+        self._making.add(name)
+        try:
             value = make()
-            partial = path.with_suffix(".partial")
-            partial.write_bytes(pickle.dumps(value))
-            partial.replace(path)
-            return value
+        finally:
+            self._making.discard(name)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(value))
+        partial.replace(path)
+        return value
+
+    def _make_a_wanted_one(self) -> bool:
+        """Make one of `wanted` that no worker has made or is making; False if none is left
+        (or this is already making one: what that one waits for, it waits for)."""
+        if self._meanwhile:
+            return False
+        self._meanwhile = True
+        try:
+            for name, make in self.wanted.items():
+                path = self._path(name)
+                if path.exists():
+                    continue
+                with open(path.with_suffix(".lock"), "w") as lock:
+                    if _lock(lock, wait=False) and not path.exists():
+                        self._store(path, name, functools.partial(make, self))
+                        return True
+            return False
+        except Exception:  # it fails again where it is wanted, and is reported there
+            return False
+        finally:
+            self._meanwhile = False

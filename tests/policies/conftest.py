@@ -18,7 +18,7 @@ import pytest
 
 from gam_policies.rules import all_rules
 from tests.policies.tooling import load_tool
-from tests.run_cache import RunCache
+from tests.run_cache import WANTED, RunCache
 
 SDKS = ("pulumi", "pulumi-aws", "pulumi-eks", "pulumi-kubernetes")
 
@@ -49,9 +49,18 @@ def _survey() -> dict[str, Any]:
     }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if any("sdk_survey" in getattr(item, "fixturenames", ()) for item in items):
+        WANTED[_name()] = lambda cache: _survey()
+
+
+def _name() -> str:
+    return f"sdk-survey-{_sdk_versions()}"
+
+
 @pytest.fixture(scope="session")
 def sdk_survey(run_cache: RunCache) -> dict[str, Any]:
     """{"taggable": the taggable-types file regenerated, "walk": (count, problems) of the
     engine-name walk over every rule, "components": the types the rules judge that are
     components}; an answer the tool stopped with is its `SystemExit`."""
-    return run_cache.get(f"sdk-survey-{_sdk_versions()}", _survey)
+    return run_cache.get(_name(), _survey)
