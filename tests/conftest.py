@@ -6,7 +6,6 @@ runs a stack or the pack, the others read the result.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import gc
@@ -23,7 +22,7 @@ from hypothesis import settings
 
 from gam_offline import analyzer, engine
 from gam_offline.records import Record
-from tests.run_cache import WANTED, RunCache, source_key
+from tests.run_cache import WANTED, RunCache, collector_paused, source_key
 from tests.support import PACK_DIR, ROOT, STACKS
 
 # No per-example deadline: a loaded CI machine (or tests in parallel on two cores) must
@@ -37,13 +36,14 @@ class _CollectorOutOfTheWay:
     hundreds of thousands of objects (millions after the SDK survey), and each full
     collection visits every one: about half a second each, some 30 times in a worker's run
     (nearly half of them while collection imports). Collection and the session fixtures
-    run without it; then what they made and imported is collected once and frozen (out of
-    its sight, for good); at the end the interpreter's final sweeps are spared, as the
-    CLI's exit spares them."""
+    run without it (and so does the making of any run cache result, wherever it happens);
+    then what they made and imported is collected once and frozen (out of its sight, for
+    good); at the end the interpreter's final sweeps are spared, as the CLI's exit spares
+    them."""
 
     @pytest.hookimpl(wrapper=True)
     def pytest_collection(self) -> Generator[None, object, object]:
-        with self._paused():
+        with collector_paused():
             return (yield)
 
     @pytest.hookimpl(wrapper=True)
@@ -52,24 +52,11 @@ class _CollectorOutOfTheWay:
     ) -> Generator[None, object, object]:
         if fixturedef.scope != "session":
             return (yield)
-        with self._paused():
+        with collector_paused():
             return (yield)
 
     def pytest_sessionfinish(self) -> None:
         gc.freeze()
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _paused() -> Iterator[None]:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            if enabled:
-                gc.enable()
-            gc.collect()
-            gc.freeze()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,8 +11,10 @@ the run will want that nobody is making yet (`WANTED`), rather than idle.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -54,6 +56,23 @@ def source_key(root: Path) -> str:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection meanwhile; then one, and what is left (what the block made
+    that lives on, and the modules it imported) frozen: out of the collector's sight for
+    good, so that later full collections need not visit it. A whole stack's run, the pack's
+    report or the SDK survey makes and imports hundreds of thousands of objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
+        gc.freeze()
 
 
 # What this run's tests will want, by name (filled at collection): a worker that would wait
@@ -102,7 +121,8 @@ class RunCache:
     def _store(self, path: Path, name: str, make: Callable[[], T]) -> T:
         self._making.add(name)
         try:
-            value = make()
+            with collector_paused():
+                value = make()
         finally:
             self._making.discard(name)
         partial = path.with_suffix(".partial")
