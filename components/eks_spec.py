@@ -15,12 +15,12 @@ from typing import Literal
 # Kubernetes minor versions EKS offers, with the end of standard support (14 months after
 # release; extended support follows for 12 more, at six times the control-plane price).
 # From https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; re-read
-# with `aws eks describe-cluster-versions` before an upgrade. 1.31 left extended support
-# on 2026-11-26 and is offered no more; 1.32 and 1.33 are in extended support only
-# (this program refuses extended support: `upgrade_policy` STANDARD).
+# with `aws eks describe-cluster-versions` before an upgrade (last on `VERSIONS_READ_ON`).
+# Only versions in standard support: the cluster's `upgrade_policy` is STANDARD, so EKS
+# would upgrade a cluster on a version past it by itself. 1.32 and 1.33 left standard
+# support on 2026-03-23 and 2026-07-29; 1.34 leaves it at the end of 2026-12-02.
+VERSIONS_READ_ON = "2026-12-02"
 KUBERNETES_VERSIONS: Mapping[str, str] = {
-    "1.32": "2026-03-23",
-    "1.33": "2026-07-29",
     "1.34": "2026-12-02",
     "1.35": "2027-03-27",
 }
@@ -29,8 +29,6 @@ KUBERNETES_VERSIONS: Mapping[str, str] = {
 # autoscaler tags `cluster-autoscaler-1.x.y`, read 2026-12-02). The pinned chart
 # (`cluster_services.CHARTS`) runs whichever the cluster's version names.
 AUTOSCALER_TAGS: Mapping[str, str] = {
-    "1.32": "v1.32.7",
-    "1.33": "v1.33.6",
     "1.34": "v1.34.5",
     "1.35": "v1.35.2",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -29,6 +30,13 @@ ADDON = "aws:eks/addon:Addon"
 def test_only_versions_eks_offers_are_accepted() -> None:
     assert eks_spec.version_problems("1.35") == []
     assert "not a version EKS offers" in eks_spec.version_problems("1.19")[0]
+    # past standard support: with upgrade_policy STANDARD, EKS would upgrade it by itself
+    assert eks_spec.version_problems("1.33")
+
+
+def test_every_offered_version_was_in_standard_support_when_the_table_was_read() -> None:
+    for version, ends in eks_spec.KUBERNETES_VERSIONS.items():
+        assert date.fromisoformat(ends) >= date.fromisoformat(eks_spec.VERSIONS_READ_ON), version
 
 
 def test_every_addon_is_pinned_and_kube_proxy_follows_the_cluster_version() -> None:
