@@ -37,6 +37,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pulumi
@@ -57,6 +58,7 @@ from components.eks_spec import (
     group_taints,
     node_group_problems,
     public_access_problems,
+    support_warning,
     version_problems,
 )
 from components.tags import problems as tag_problems
@@ -217,6 +219,9 @@ class EksCluster(GamComponent):
         self._args = args
         self._account = Account(self)
         self.kubernetes_version = args.kubernetes_version
+        warning = support_warning(args.kubernetes_version, date.today())
+        if warning is not None:
+            pulumi.log.warn(warning, self)
 
         secrets_key = args.secrets_key_arn or self._secrets_key().arn
         log_group = self._control_plane_logs()

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 # Kubernetes minor versions EKS offers, with the end of standard support (14 months after
@@ -105,6 +106,26 @@ def group_taints(group: str) -> tuple[Taint, ...]:
     if group in ("worker", "gpu"):
         return (Taint(ROLE_LABEL, group),)
     return ()
+
+
+SUPPORT_WARNING_DAYS = 60
+
+
+def support_warning(version: str, today: date) -> str | None:
+    """What to say when `version`'s standard support ends within `SUPPORT_WARNING_DAYS`
+    of `today` (or has ended): EKS then upgrades the cluster by itself (`upgrade_policy`
+    STANDARD), on its schedule rather than the team's. None when there is time."""
+    ends = KUBERNETES_VERSIONS.get(version)
+    if ends is None:
+        return None
+    left = (date.fromisoformat(ends) - today).days
+    if left > SUPPORT_WARNING_DAYS:
+        return None
+    when = f"ended {-left} days ago" if left < 0 else f"ends in {left} days ({ends})"
+    return (
+        f"Kubernetes {version}'s standard support {when}: EKS will upgrade the cluster by "
+        "itself. Plan the upgrade (gam:eks.kubernetesVersion, add-on versions) before then."
+    )
 
 
 def version_problems(version: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +32,17 @@ def test_only_versions_eks_offers_are_accepted() -> None:
     assert "not a version EKS offers" in eks_spec.version_problems("1.19")[0]
     # past standard support: with upgrade_policy STANDARD, EKS would upgrade it by itself
     assert eks_spec.version_problems("1.33")
+
+
+def test_a_version_near_or_past_the_end_of_standard_support_is_warned_of() -> None:
+    ends = date.fromisoformat(eks_spec.KUBERNETES_VERSIONS["1.35"])
+    days = eks_spec.SUPPORT_WARNING_DAYS
+    assert eks_spec.support_warning("1.35", ends - timedelta(days=days + 1)) is None
+    soon = eks_spec.support_warning("1.35", ends - timedelta(days=days))
+    assert soon is not None and f"ends in {days} days" in soon
+    late = eks_spec.support_warning("1.35", ends + timedelta(days=3))
+    assert late is not None and "ended 3 days ago" in late and "upgrade" in late
+    assert eks_spec.support_warning("1.19", ends) is None  # refused elsewhere
 
 
 def test_every_offered_version_was_in_standard_support_when_the_table_was_read() -> None:
