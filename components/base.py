@@ -1,4 +1,5 @@
-"""What every GAM component shares: child naming, tags, parenting, input validation."""
+"""What every GAM component shares: child naming, tags, parenting, input validation, and
+admitting one security group to another."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 class InvalidArgs(ValueError):
@@ -47,3 +49,25 @@ class GamComponent(pulumi.ComponentResource):
 
     def child_opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def admit_group(
+        self,
+        role: str,
+        group_id: pulumi.Input[str],
+        source_group_id: pulumi.Input[str],
+        port: int,
+        description: str,
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        """Let members of security group `source_group_id` reach `group_id` on TCP `port`:
+        one rule of its own (`{name}-{role}`), by group, never by CIDR."""
+        return aws.vpc.SecurityGroupIngressRule(
+            self.child_name(role),
+            security_group_id=group_id,
+            referenced_security_group_id=source_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            tags=self.tags(role),
+            opts=self.child_opts(),
+        )

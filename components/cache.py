@@ -201,16 +201,12 @@ class Cache(GamComponent):
 
     def admit(self, role: str, security_group_id: pulumi.Input[str]) -> None:
         """Let members of `security_group_id` reach the cache port."""
-        aws.vpc.SecurityGroupIngressRule(
-            self.child_name(f"sg-from-{role}"),
-            security_group_id=self.security_group.id,
-            referenced_security_group_id=security_group_id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description=f"{self._name} clients ({role})",
-            tags=self.tags(f"sg-from-{role}"),
-            opts=self.child_opts(),
+        self.admit_group(
+            f"sg-from-{role}",
+            self.security_group.id,
+            security_group_id,
+            PORT,
+            f"{self._name} clients ({role})",
         )
 
     def grant_connect(self, role: aws.iam.Role) -> aws.iam.RolePolicy:

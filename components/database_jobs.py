@@ -38,13 +38,17 @@ import pulumi_kubernetes as k8s
 
 from components.postgis import PostgisDatabase
 from components.postgis_values import EXTENSIONS, IDENTIFIER, PORT
-from components.workloads import PART_OF, guarded_namespace_policies, restricted_labels
+from components.workloads import (
+    PART_OF,
+    REPLACE_UNREADY,
+    guarded_namespace_policies,
+    restricted_job_pod,
+    restricted_labels,
+)
 
 TYPE_TOKEN = "gam:database:DatabaseJobs"
 NAMESPACE = "gam-database-jobs"
 
-# A failed Job is replaced (so retried) on the next `pulumi up` instead of blocking it.
-REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
 # Pulumi waits for the ExternalSecret to report Ready (synced) before the Jobs.
 WAIT_READY = {"pulumi.com/waitFor": "condition=Ready"}
 # The official postgres image runs as `postgres`, uid 70 in its Alpine variant.
@@ -289,33 +293,11 @@ class DatabaseJobs(pulumi.ComponentResource):
             "activeDeadlineSeconds": 1800,
             "template": {
                 "metadata": {"labels": job_labels},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": CLIENT_UID,
-                        "runAsGroup": CLIENT_UID,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
-                    "containers": [
-                        {
-                            "name": role,
-                            "image": image,
-                            "command": command,
-                            "env": env,
-                            "resources": {
-                                "requests": {"cpu": "50m", "memory": "64Mi"},
-                                "limits": {"memory": "256Mi"},
-                            },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                        }
-                    ],
-                },
+                "spec": restricted_job_pod(
+                    CLIENT_UID,
+                    [{"name": role, "image": image, "command": command, "env": env}],
+                    automountServiceAccountToken=False,
+                ),
             },
         }
         return k8s.batch.v1.Job(

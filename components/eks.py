@@ -313,16 +313,12 @@ class EksCluster(GamComponent):
         """Let members of `security_group_id` reach the private API endpoint (443, the
         control plane's interfaces carry the cluster security group): a client in the VPC,
         such as the deploy runner (ADR 0020). Access to the API is still by access entry."""
-        return aws.vpc.SecurityGroupIngressRule(
-            self.child_name(f"api-from-{role}"),
-            security_group_id=self.cluster_security_group_id,
-            referenced_security_group_id=security_group_id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description=f"The Kubernetes API of {self._name} from {role}",
-            tags=self.tags(f"api-from-{role}"),
-            opts=self.child_opts(),
+        return self.admit_group(
+            f"api-from-{role}",
+            self.cluster_security_group_id,
+            security_group_id,
+            443,
+            f"The Kubernetes API of {self._name} from {role}",
         )
 
     # --- workload identity --------------------------------------------------------------

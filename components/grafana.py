@@ -378,6 +378,10 @@ class ManagedGrafana(GamComponent):
         opts = pulumi.ResourceOptions(parent=self, provider=provider)
         endpoint = pulumi.Output.from_input(args.prometheus_endpoint or "")
         sigv4 = {"sigV4Auth": True, "sigV4AuthType": "ec2_iam_role", "sigV4Region": region}
+        # CloudWatch's and X-Ray's plugins: the workspace's role, in the stack's region
+        workspace_role = pulumi.Output.json_dumps(
+            {"authType": "ec2_iam_role", "defaultRegion": region}
+        )
         sources = [
             grafana.oss.DataSource(
                 self.child_name("prometheus"),
@@ -396,9 +400,7 @@ class ManagedGrafana(GamComponent):
                 name="CloudWatch",
                 uid=dashboards.CLOUDWATCH_UID,
                 type="cloudwatch",
-                json_data_encoded=pulumi.Output.json_dumps(
-                    {"authType": "ec2_iam_role", "defaultRegion": region}
-                ),
+                json_data_encoded=workspace_role,
                 opts=opts,
             ),
             grafana.oss.DataSource(
@@ -406,9 +408,7 @@ class ManagedGrafana(GamComponent):
                 name="X-Ray",
                 uid=dashboards.XRAY_UID,
                 type="grafana-x-ray-datasource",
-                json_data_encoded=pulumi.Output.json_dumps(
-                    {"authType": "ec2_iam_role", "defaultRegion": region}
-                ),
+                json_data_encoded=workspace_role,
                 opts=opts,
             ),
         ]

@@ -44,6 +44,7 @@ from components.cluster_services import LogShipping
 from components.eks import EksCluster
 from components.tags import problems as tag_problems
 from components.values import LOG_RETENTION_DAYS
+from components.workloads import REPLACE_UNREADY, restricted_job_pod
 
 TYPE_TOKEN = "gam:observability:LogSearch"
 PORT = 443
@@ -224,16 +225,12 @@ class LogSearch(GamComponent):
 
     def admit(self, role: str, security_group_id: pulumi.Input[str]) -> None:
         """Let members of `security_group_id` reach the domain on HTTPS."""
-        aws.vpc.SecurityGroupIngressRule(
-            self.child_name(f"sg-from-{role}"),
-            security_group_id=self.security_group.id,
-            referenced_security_group_id=security_group_id,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            description=f"{self._name} clients ({role})",
-            tags=self.tags(f"sg-from-{role}"),
-            opts=self.child_opts(),
+        self.admit_group(
+            f"sg-from-{role}",
+            self.security_group.id,
+            security_group_id,
+            PORT,
+            f"{self._name} clients ({role})",
         )
 
     def _admin_policy(self) -> pulumi.Output[str]:
@@ -360,16 +357,9 @@ class LogSearch(GamComponent):
                     "labels": labels,
                     "annotations": {"gam-platform/documents-sha256": digest},
                 },
-                "spec": {
-                    "serviceAccountName": args.setup_service_account,
-                    "restartPolicy": "Never",
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": SETUP_UID,
-                        "runAsGroup": SETUP_UID,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
-                    "containers": [
+                "spec": restricted_job_pod(
+                    SETUP_UID,
+                    [
                         {
                             "name": "setup",
                             "image": args.setup_image,
@@ -383,28 +373,17 @@ class LogSearch(GamComponent):
                             "volumeMounts": [
                                 {"name": "documents", "mountPath": SETUP_MOUNT, "readOnly": True}
                             ],
-                            "resources": {
-                                "requests": {"cpu": "50m", "memory": "64Mi"},
-                                "limits": {"memory": "256Mi"},
-                            },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
                         }
                     ],
-                    "volumes": [
-                        {"name": "documents", "configMap": {"name": config.metadata["name"]}}
-                    ],
-                },
+                    serviceAccountName=args.setup_service_account,
+                    volumes=[{"name": "documents", "configMap": {"name": config.metadata["name"]}}],
+                ),
             },
         }
         metadata: Any = {
             "namespace": args.setup_namespace,
             "labels": labels,
-            # a failed Job is replaced (so retried) on the next `pulumi up`
-            "annotations": {"pulumi.com/replaceUnready": "true"},
+            "annotations": REPLACE_UNREADY,
         }
         return k8s.batch.v1.Job(
             self.child_name("setup"),

@@ -810,6 +810,34 @@ class Networking(GamComponent):
 
     # --- firewall ------------------------------------------------------------------
 
+    def _rule_group(
+        self,
+        role: str,
+        capacity: int,
+        description: str,
+        source: aws.networkfirewall.RuleGroupRuleGroupRulesSourceArgs,
+        key_arn: pulumi.Input[str],
+    ) -> aws.networkfirewall.RuleGroup:
+        """A stateful rule group evaluated in strict order, on the firewall's key."""
+        nfw = aws.networkfirewall
+        return nfw.RuleGroup(
+            self.child_name(role),
+            type="STATEFUL",
+            capacity=capacity,
+            description=description,
+            rule_group=nfw.RuleGroupRuleGroupArgs(
+                rules_source=source,
+                stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
+                    rule_order="STRICT_ORDER"
+                ),
+            ),
+            encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
+                type="CUSTOMER_KMS", key_id=key_arn
+            ),
+            tags=self.tags(role),
+            opts=self.child_opts(),
+        )
+
     def _firewall(
         self, tiers: Mapping[str, list[aws.ec2.Subnet]], key_arn: pulumi.Input[str]
     ) -> list[pulumi.Output[str]]:
@@ -817,71 +845,38 @@ class Networking(GamComponent):
         nfw = aws.networkfirewall
         subnets = tiers["firewall"]
         firewall_key = self._firewall_key().arn
+        nfw_source = nfw.RuleGroupRuleGroupRulesSourceArgs
         groups = []
         if "runner" in tiers:
             rules = runner_egress.pass_rules(self._plan.runner, self._args.runner_allowed_domains)
             groups.append(
-                nfw.RuleGroup(
-                    self.child_name("runner-egress"),
-                    type="STATEFUL",
-                    capacity=runner_egress.RULE_CAPACITY,
-                    description="From the deploy runner's subnets only: TLS to the names it needs",
-                    rule_group=nfw.RuleGroupRuleGroupArgs(
-                        rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
-                            rules_string="\n".join(rules)
-                        ),
-                        stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
-                            rule_order="STRICT_ORDER"
-                        ),
-                    ),
-                    encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
-                        type="CUSTOMER_KMS", key_id=firewall_key
-                    ),
-                    tags=self.tags("runner-egress"),
-                    opts=self.child_opts(),
+                self._rule_group(
+                    "runner-egress",
+                    runner_egress.RULE_CAPACITY,
+                    "From the deploy runner's subnets only: TLS to the names it needs",
+                    nfw_source(rules_string="\n".join(rules)),
+                    firewall_key,
                 )
             )
-        allowlist = nfw.RuleGroup(
-            self.child_name("egress-allowlist"),
-            type="STATEFUL",
-            capacity=FIREWALL_RULE_CAPACITY,
-            description="Domains private workloads may reach (HTTP Host, TLS SNI)",
-            rule_group=nfw.RuleGroupRuleGroupArgs(
-                rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
-                    rules_source_list=nfw.RuleGroupRuleGroupRulesSourceRulesSourceListArgs(
-                        generated_rules_type="ALLOWLIST",
-                        target_types=["HTTP_HOST", "TLS_SNI"],
-                        targets=list(self._args.egress_allowed_domains),
-                    )
-                ),
-                stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
-                    rule_order="STRICT_ORDER"
-                ),
+        allowlist = self._rule_group(
+            "egress-allowlist",
+            FIREWALL_RULE_CAPACITY,
+            "Domains private workloads may reach (HTTP Host, TLS SNI)",
+            nfw_source(
+                rules_source_list=nfw.RuleGroupRuleGroupRulesSourceRulesSourceListArgs(
+                    generated_rules_type="ALLOWLIST",
+                    target_types=["HTTP_HOST", "TLS_SNI"],
+                    targets=list(self._args.egress_allowed_domains),
+                )
             ),
-            encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
-                type="CUSTOMER_KMS", key_id=firewall_key
-            ),
-            tags=self.tags("egress-allowlist"),
-            opts=self.child_opts(),
+            firewall_key,
         )
-        default_deny = nfw.RuleGroup(
-            self.child_name("egress-default-deny"),
-            type="STATEFUL",
-            capacity=DEFAULT_DENY_CAPACITY,
-            description="After the allow-list: drop UDP, ICMP, other IP protocols; reject non-web TCP",
-            rule_group=nfw.RuleGroupRuleGroupArgs(
-                rules_source=nfw.RuleGroupRuleGroupRulesSourceArgs(
-                    rules_string="\n".join(DEFAULT_DENY_RULES)
-                ),
-                stateful_rule_options=nfw.RuleGroupRuleGroupStatefulRuleOptionsArgs(
-                    rule_order="STRICT_ORDER"
-                ),
-            ),
-            encryption_configuration=nfw.RuleGroupEncryptionConfigurationArgs(
-                type="CUSTOMER_KMS", key_id=firewall_key
-            ),
-            tags=self.tags("egress-default-deny"),
-            opts=self.child_opts(),
+        default_deny = self._rule_group(
+            "egress-default-deny",
+            DEFAULT_DENY_CAPACITY,
+            "After the allow-list: drop UDP, ICMP, other IP protocols; reject non-web TCP",
+            nfw_source(rules_string="\n".join(DEFAULT_DENY_RULES)),
+            firewall_key,
         )
         # Strict order: the runner's source-scoped pass rules (when it has subnets) before
         # the allow-list, whose generated rules drop every TLS and HTTP flow they do not

@@ -150,7 +150,6 @@ class ObservabilityStack(GamComponent):
         )
         self._tracing(telemetry_key)
         self.grafana: grafana.ManagedGrafana | None = None
-        self.grafana_url: pulumi.Output[str] | None = None
         if args.grafana is not None:
             self.grafana = grafana.ManagedGrafana(
                 self.child_name("grafana"),
@@ -163,7 +162,6 @@ class ObservabilityStack(GamComponent):
                 ),
                 self.child_opts(),
             )
-            self.grafana_url = self.grafana.endpoint
         if args.pager_duty is not None:
             pagerduty.PagerDutyOnCall(
                 self.child_name("pagerduty"),

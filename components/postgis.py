@@ -351,25 +351,14 @@ class PostgisDatabase(GamComponent):
             opts=self.child_opts(),
         )
         for n, source in enumerate(self._args.allowed_security_group_ids):
-            self._admit(
-                group, f"sg-from-{n + 1}", source, "PostgreSQL from an application security group"
+            self.admit_group(
+                f"sg-from-{n + 1}",
+                group.id,
+                source,
+                PORT,
+                "PostgreSQL from an application security group",
             )
         return group
-
-    def _admit(
-        self, group: aws.ec2.SecurityGroup, role: str, source: pulumi.Input[str], why: str
-    ) -> None:
-        aws.vpc.SecurityGroupIngressRule(
-            self.child_name(role),
-            security_group_id=group.id,
-            description=why,
-            ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
-            referenced_security_group_id=source,
-            tags=self.tags(role),
-            opts=self.child_opts(),
-        )
 
     def _monitoring_role(self) -> aws.iam.Role:
         role = aws.iam.Role(
@@ -470,13 +459,16 @@ class PostgisDatabase(GamComponent):
             opts=self.child_opts(),
         )
         for n, source in enumerate(self._args.allowed_security_group_ids):
-            self._admit(
-                proxy_sg,
+            self.admit_group(
                 f"proxy-sg-from-{n + 1}",
+                proxy_sg.id,
                 source,
+                PORT,
                 "PostgreSQL to the proxy from an application security group",
             )
-        self._admit(group, "sg-from-proxy", proxy_sg.id, "PostgreSQL from the database's RDS Proxy")
+        self.admit_group(
+            "sg-from-proxy", group.id, proxy_sg.id, PORT, "PostgreSQL from the database's RDS Proxy"
+        )
         aws.vpc.SecurityGroupEgressRule(
             self.child_name("proxy-sg-to-db"),
             security_group_id=proxy_sg.id,

@@ -107,6 +107,42 @@ def restricted_labels(environment: str) -> dict[str, str]:
     }
 
 
+# A one-shot Job the deployment waits for: a failed one is replaced (so retried) on the
+# next `pulumi up` instead of blocking it.
+REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}
+
+
+def restricted_job_pod(uid: int, containers: Sequence[Mapping[str, Any]], **spec: Any) -> Any:
+    """A one-shot Job's pod spec at Pod Security `restricted`, running as `uid`: never
+    restarted, each container small and locked down (no privilege escalation, a read-only
+    root, no capabilities). `spec` adds the pod's other fields."""
+    return {
+        "restartPolicy": "Never",
+        **spec,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": uid,
+            "runAsGroup": uid,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                **container,
+                "resources": {
+                    "requests": {"cpu": "50m", "memory": "64Mi"},
+                    "limits": {"memory": "256Mi"},
+                },
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            }
+            for container in containers
+        ],
+    }
+
+
 def guarded_namespace_policies() -> dict[str, dict[str, Any]]:
     """What every namespace of the platform starts from: deny all in both directions,
     then DNS to kube-dns."""
